@@ -1,0 +1,201 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/pmdp/pmdp/internal/accesslog"
+	"github.com/pmdp/pmdp/internal/logkey"
+	"github.com/pmdp/pmdp/internal/process"
+	"github.com/pmdp/pmdp/internal/summary"
+)
+
+const summarizeHelp = `Usage: pmdp summarize [flags] PATH...
+
+Counts the requests in ALB or Classic ELB access logs and prints one row per
+group, sorted, with a header row. Each PATH is a log file (gzip or plain,
+recognised by its content), a directory (searched recursively; files that
+are not access logs are skipped with a note), or - for standard input.
+
+Lines that cannot be used are counted and reported on stderr; they never
+stop the run. A file that cannot be read or decompressed is reported by
+name, the other files are still counted, and the exit status is 1.
+
+Examples:
+  pmdp summarize logs/
+  pmdp summarize --group-by date,query:ev --format jsonl -o ev.jsonl app.log.gz
+  gzip -dc app.log.gz | pmdp summarize -
+
+Flags:
+`
+
+type summarizeOpts struct {
+	groupBy string
+	format  string
+	output  string
+}
+
+func summarizeFlagSet(out io.Writer) (*flag.FlagSet, *summarizeOpts) {
+	o := &summarizeOpts{}
+	fs := flag.NewFlagSet("summarize", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&o.groupBy, "group-by", summary.DefaultGroupBy,
+		"comma-separated `dimensions` to group by: date, hour, path, method, status, host, type, query:NAME\n"+
+			"(e.g. --group-by date,status or --group-by hour,query:ev)")
+	fs.StringVar(&o.format, "format", string(summary.CSV), "output `format`: csv or jsonl (e.g. --format jsonl)")
+	fs.StringVar(&o.output, "o", "-", "write the summary to `FILE` instead of stdout (e.g. -o summary.csv)")
+	fs.Usage = func() {
+		fmt.Fprint(out, summarizeHelp)
+		fs.PrintDefaults()
+	}
+	return fs, o
+}
+
+func (e *env) summarize(args []string) int {
+	fs, o := summarizeFlagSet(e.stderr)
+	paths, err := parseInterleaved(fs, args)
+	if isHelp(err) {
+		return 0
+	}
+	if err != nil {
+		return 2 // the flag package has printed the problem and the usage
+	}
+	dims, dimErr := summary.ParseDimensions(o.groupBy)
+	format, formatErr := summary.ParseFormat(o.format)
+	if dimErr != nil || formatErr != nil || len(paths) == 0 {
+		for _, err := range []error{dimErr, formatErr} {
+			if err != nil {
+				fmt.Fprintf(e.stderr, "pmdp summarize: --%s\n", indentErr(err))
+			}
+		}
+		if len(paths) == 0 {
+			fmt.Fprintln(e.stderr, "pmdp summarize: no PATH given (use - for standard input)")
+		}
+		fmt.Fprintln(e.stderr, "Run 'pmdp help summarize' for usage.")
+		return 2
+	}
+
+	total := summary.New(dims)
+	failed := 0
+	for _, p := range paths {
+		failed += e.summarizePath(p, dims, total)
+	}
+	err = e.writeOutput(o.output, func(w io.Writer) error { return total.Write(w, format) })
+	if err != nil {
+		fmt.Fprintf(e.stderr, "pmdp summarize: writing %s: %v\n", o.output, err)
+		return 1
+	}
+	if failed > 0 {
+		fmt.Fprintf(e.stderr, "pmdp summarize: %d input(s) failed; the summary counts the others\n", failed)
+		return 1
+	}
+	return 0
+}
+
+func indentErr(err error) string {
+	return strings.ReplaceAll(err.Error(), "\n", "\n  ")
+}
+
+// summarizePath adds one PATH argument to total and returns how many inputs
+// under it failed.
+func (e *env) summarizePath(p string, dims []summary.Dimension, total *summary.Summary) int {
+	if p == "-" {
+		return e.summarizeReader("standard input", e.stdin, dims, total, false)
+	}
+	info, err := os.Stat(p)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "pmdp summarize: %v\n", err)
+		return 1
+	}
+	if !info.IsDir() {
+		return e.summarizeFile(p, dims, total, false)
+	}
+	failed := 0
+	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			fmt.Fprintf(e.stderr, "pmdp summarize: %v\n", err)
+			failed++
+			return nil
+		}
+		if d.IsDir() {
+			if path != p && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() || strings.HasPrefix(d.Name(), ".") {
+			return nil
+		}
+		failed += e.summarizeFile(path, dims, total, true)
+		return nil
+	})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "pmdp summarize: %v\n", err)
+		failed++
+	}
+	return failed
+}
+
+func (e *env) summarizeFile(path string, dims []summary.Dimension, total *summary.Summary, fromDir bool) int {
+	if kind := logkey.Classify(path).Kind; kind != logkey.Other && !kind.IsAccessLog() {
+		fmt.Fprintf(e.stderr, "pmdp summarize: %s: skipped: a %s log, not an access log\n", path, kind)
+		return 0
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "pmdp summarize: %v\n", err)
+		return 1
+	}
+	defer f.Close()
+	return e.summarizeReader(path, f, dims, total, fromDir)
+}
+
+// summarizeReader counts one input into its own summary and merges it into
+// total only when the whole input was read, so a corrupt file adds nothing
+// rather than part of itself.
+func (e *env) summarizeReader(name string, r io.Reader, dims []summary.Dimension, total *summary.Summary, fromDir bool) int {
+	s := summary.New(dims)
+	st, err := process.ReadLog(r, s)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "pmdp summarize: %s: %v\n", name, err)
+		return 1
+	}
+	if fromDir && st.Format == accesslog.FormatUnknown {
+		fmt.Fprintf(e.stderr, "pmdp summarize: %s: skipped: not an access log\n", name)
+		return 0
+	}
+	if st.Rejected > 0 {
+		e.reportRejected(name, st, s.Rejected)
+	}
+	if err := total.Merge(s); err != nil {
+		fmt.Fprintf(e.stderr, "pmdp summarize: %s: %v\n", name, err)
+		return 1
+	}
+	return 0
+}
+
+func (e *env) reportRejected(name string, st process.Stats, reasons map[string]int64) {
+	keys := make([]string, 0, len(reasons))
+	for k := range reasons {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%d %s", reasons[k], k)
+	}
+	fmt.Fprintf(e.stderr, "pmdp summarize: %s: %d of %d lines rejected (%s)\n",
+		name, st.Rejected, st.Lines, strings.Join(parts, ", "))
+	for _, s := range st.Samples {
+		fmt.Fprintf(e.stderr, "  %s\n", s)
+	}
+	if st.Rejected > int64(len(st.Samples)) {
+		fmt.Fprintf(e.stderr, "  … and %d more\n", st.Rejected-int64(len(st.Samples)))
+	}
+}

@@ -1,0 +1,199 @@
+package summary
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pmdp/pmdp/internal/accesslog"
+)
+
+// DefaultGroupBy is the grouping used when none is asked for.
+const DefaultGroupBy = "date,path"
+
+type dimKind uint8
+
+const (
+	dimDate dimKind = iota + 1
+	dimHour
+	dimPath
+	dimMethod
+	dimStatus
+	dimHost
+	dimType
+	dimQuery
+)
+
+var dimNames = map[string]dimKind{
+	"date":   dimDate,
+	"hour":   dimHour,
+	"path":   dimPath,
+	"method": dimMethod,
+	"status": dimStatus,
+	"host":   dimHost,
+	"type":   dimType,
+}
+
+// queryPrefix starts a dimension that groups by a query parameter.
+const queryPrefix = "query:"
+
+// A Dimension is one column to group requests by:
+//
+//   - date: the UTC date (YYYY-MM-DD) of the line's own timestamp
+//   - hour: the UTC hour, YYYY-MM-DDTHH
+//   - path: the URL without scheme, host, port and query; percent-encoding
+//     as logged, ALB's \xHH escapes decoded; "/" when the URL has no path,
+//     "-" when the request is malformed
+//   - method, status (elb_status_code), host (from the URL, without port),
+//     type (ALB's connection type): "-" when absent
+//   - query:NAME: the first value of query parameter NAME, percent-decoded
+//     ("+" is a space); empty when absent; kept as logged when its
+//     percent-encoding is invalid
+type Dimension struct {
+	name  string
+	kind  dimKind
+	param string // the parameter name of a query: dimension
+}
+
+// Name is the dimension as written in a group-by list and as a column header.
+func (d Dimension) Name() string { return d.name }
+
+// ParseDimensions parses a comma-separated group-by list such as
+// "date,path,query:ev". Every problem is reported, not just the first.
+func ParseDimensions(list string) ([]Dimension, error) {
+	var dims []Dimension
+	var errs []error
+	seen := map[string]bool{}
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		switch {
+		case name == "":
+			errs = append(errs, fmt.Errorf("empty dimension in %q", list))
+			continue
+		case seen[name]:
+			errs = append(errs, fmt.Errorf("dimension %q given twice", name))
+			continue
+		}
+		seen[name] = true
+		if param, ok := strings.CutPrefix(name, queryPrefix); ok {
+			if param == "" {
+				errs = append(errs, fmt.Errorf("dimension %q: missing parameter name after %q", name, queryPrefix))
+				continue
+			}
+			dims = append(dims, Dimension{name: name, kind: dimQuery, param: param})
+			continue
+		}
+		kind, ok := dimNames[name]
+		if !ok {
+			errs = append(errs, fmt.Errorf("unknown dimension %q (want date, hour, path, method, status, host, type or query:NAME)", name))
+			continue
+		}
+		dims = append(dims, Dimension{name: name, kind: kind})
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return dims, nil
+}
+
+// MustParseDimensions is ParseDimensions for lists known to be valid; it
+// panics otherwise. It exists for tests and package-level defaults.
+func MustParseDimensions(list string) []Dimension {
+	dims, err := ParseDimensions(list)
+	if err != nil {
+		panic(err)
+	}
+	return dims
+}
+
+// extractor appends dimension values of records to a buffer, caching the
+// formatted date and hour because consecutive lines nearly always share them.
+type extractor struct {
+	day, hour       int64
+	dayText         []byte
+	hourText        []byte
+	scratch         []byte
+	haveDay, haveHr bool
+}
+
+var dash = []byte("-")
+
+func (x *extractor) appendValue(dst []byte, d Dimension, r *accesslog.Record) []byte {
+	switch d.kind {
+	case dimDate:
+		return append(dst, x.date(r.Time)...)
+	case dimHour:
+		return append(dst, x.hourOf(r.Time)...)
+	case dimPath:
+		if r.Malformed() || r.URL == nil {
+			return append(dst, '-')
+		}
+		_, path, _ := accesslog.SplitURL(r.URL)
+		if len(path) == 0 {
+			return append(dst, '/')
+		}
+		return accesslog.AppendUnescaped(dst, path)
+	case dimMethod:
+		return accesslog.AppendUnescaped(dst, orDash(r.Method))
+	case dimStatus:
+		if r.ELBStatusCode == 0 {
+			return append(dst, '-')
+		}
+		c := r.ELBStatusCode
+		return append(dst, byte('0'+c/100), byte('0'+c/10%10), byte('0'+c%10))
+	case dimHost:
+		host, _, _ := accesslog.SplitURL(r.URL)
+		if r.Malformed() || len(host) == 0 {
+			return append(dst, '-')
+		}
+		return accesslog.AppendUnescaped(dst, host)
+	case dimType:
+		return append(dst, orDash(r.Type)...)
+	case dimQuery:
+		if r.Malformed() {
+			return dst
+		}
+		_, _, query := accesslog.SplitURL(r.URL)
+		if bytes.IndexByte(query, '\\') >= 0 {
+			x.scratch = accesslog.AppendUnescaped(x.scratch[:0], query)
+			query = x.scratch
+		}
+		return appendQueryValue(dst, query, d.param)
+	}
+	return dst
+}
+
+func orDash(b []byte) []byte {
+	if len(b) == 0 {
+		return dash
+	}
+	return b
+}
+
+func (x *extractor) date(t time.Time) []byte {
+	day := floorDiv(t.Unix(), 86400)
+	if !x.haveDay || day != x.day {
+		x.day, x.haveDay = day, true
+		x.dayText = t.UTC().AppendFormat(x.dayText[:0], "2006-01-02")
+	}
+	return x.dayText
+}
+
+func (x *extractor) hourOf(t time.Time) []byte {
+	hour := floorDiv(t.Unix(), 3600)
+	if !x.haveHr || hour != x.hour {
+		x.hour, x.haveHr = hour, true
+		x.hourText = t.UTC().AppendFormat(x.hourText[:0], "2006-01-02T15")
+	}
+	return x.hourText
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b < 0 {
+		q--
+	}
+	return q
+}
