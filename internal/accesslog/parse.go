@@ -239,6 +239,9 @@ func SplitRequest(req []byte) (method, url, version []byte) {
 	for len(req) > 0 && req[len(req)-1] == ' ' {
 		req = req[:len(req)-1]
 	}
+	if len(req) == 0 {
+		return nil, nil, nil
+	}
 	sp := bytes.IndexByte(req, ' ')
 	if sp < 0 {
 		return optional(req), nil, nil
