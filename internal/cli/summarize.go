@@ -69,10 +69,11 @@ func (e *env) summarize(args []string) int {
 	dims, dimErr := summary.ParseDimensions(o.groupBy)
 	format, formatErr := summary.ParseFormat(o.format)
 	if dimErr != nil || formatErr != nil || len(paths) == 0 {
-		for _, err := range []error{dimErr, formatErr} {
-			if err != nil {
-				fmt.Fprintf(e.stderr, "pmdp summarize: --%s\n", indentErr(err))
-			}
+		if dimErr != nil {
+			fmt.Fprintf(e.stderr, "pmdp summarize: --group-by: %s\n", indentErr(dimErr))
+		}
+		if formatErr != nil {
+			fmt.Fprintf(e.stderr, "pmdp summarize: --format: %s\n", indentErr(formatErr))
 		}
 		if len(paths) == 0 {
 			fmt.Fprintln(e.stderr, "pmdp summarize: no PATH given (use - for standard input)")
@@ -144,7 +145,7 @@ func (e *env) summarizePath(p string, dims []summary.Dimension, total *summary.S
 
 func (e *env) summarizeFile(path string, dims []summary.Dimension, total *summary.Summary, fromDir bool) int {
 	if kind := logkey.Classify(path).Kind; kind != logkey.Other && !kind.IsAccessLog() {
-		fmt.Fprintf(e.stderr, "pmdp summarize: %s: skipped: a %s log, not an access log\n", path, kind)
+		fmt.Fprintf(e.stderr, "pmdp summarize: %s: skipped: not an access log (%s)\n", path, kind)
 		return 0
 	}
 	f, err := os.Open(path)

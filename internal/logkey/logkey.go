@@ -73,7 +73,11 @@ func Classify(key string) Info {
 		return Info{Kind: Other}
 	}
 	info := Info{Account: m[2], Region: m[3], LoadBalancer: m[4]}
-	info.End, _ = time.Parse("20060102T1504Z", m[5])
+	end, err := time.Parse("20060102T1504Z", m[5])
+	if err != nil {
+		return Info{Kind: Other} // not a time: not a name AWS wrote
+	}
+	info.End = end
 	compressed := m[8] == "log.gz"
 	ipAndRandom := m[7] != ""
 	switch {

@@ -66,11 +66,11 @@ func ParseDimensions(list string) ([]Dimension, error) {
 	var dims []Dimension
 	var errs []error
 	seen := map[string]bool{}
-	for _, name := range strings.Split(list, ",") {
+	for i, name := range strings.Split(list, ",") {
 		name = strings.TrimSpace(name)
 		switch {
 		case name == "":
-			errs = append(errs, fmt.Errorf("empty dimension in %q", list))
+			errs = append(errs, fmt.Errorf("empty dimension at position %d of %q", i+1, list))
 			continue
 		case seen[name]:
 			errs = append(errs, fmt.Errorf("dimension %q given twice", name))

@@ -1,0 +1,232 @@
+package cli
+
+import (
+	"bytes"
+	"compress/gzip"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+
+// The parser's own samples, so the two packages test the same lines.
+const (
+	albSamples     = "../accesslog/testdata/alb.log"
+	classicSamples = "../accesslog/testdata/classic.log"
+)
+
+const awsDir = "AWSLogs/123456789012/elasticloadbalancing/us-east-2/2026/11/26/"
+
+// layout builds a log folder the way ALB delivers it, gzipping at test time
+// so that no binary fixtures are committed.
+func layout(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	put := func(name string, data []byte) {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(awsDir+"123456789012_elasticloadbalancing_us-east-2_app.pmdp.50dc6c495c0c9188_20261126T0005Z_10.0.1.5_a1.log.gz", gzipped(t, read(t, albSamples)))
+	put(awsDir+"123456789012_elasticloadbalancing_us-east-2_app.pmdp.50dc6c495c0c9188_20261126T1005Z_10.0.1.5_b2.log.gz", gzipped(t, read(t, "testdata/rejects.log")))
+	put(awsDir+"123456789012_elasticloadbalancing_us-east-2_my-classic_20150513T2340Z_10.0.1.6_c3.log", read(t, classicSamples))
+	put(awsDir+"conn_log_123456789012_elasticloadbalancing_us-east-2_app.pmdp.50dc6c495c0c9188_20261126T0005Z_10.0.1.5_d4.log.gz", gzipped(t, []byte("2026-11-26T00:00:00.000000Z 203.0.113.9 4431 443 TLSv1.3 - 0.001 - - - Success TID_0\n")))
+	put("AWSLogs/123456789012/ELBAccessLogTestFile", []byte("Enable AccessLog for ELB: pmdp at 2026-11-26T00:00:00.000Z"))
+	put("notes/README.txt", []byte("these are our logs\n"))
+	put(".hidden/skipped.log", read(t, albSamples))
+	return dir
+}
+
+func read(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func gzipped(t *testing.T, data []byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	w.Write(data)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestGolden runs the command on known inputs and compares its stdout,
+// stderr and exit status with testdata/golden. Run with -update to
+// rewrite them after a deliberate change, and review the diff.
+func TestGolden(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string // $DIR is the log folder, $SAMPLES the parser's ALB samples
+		stdin string
+		code  int
+	}{
+		{"default", []string{"summarize", "$SAMPLES"}, "", 0},
+		{"every dimension as jsonl", []string{"summarize", "--group-by", "hour,status,method,host,type,query:ev", "--format", "jsonl", "$SAMPLES"}, "", 0},
+		{"flags after paths", []string{"summarize", "$SAMPLES", "--group-by", "path,host"}, "", 0},
+		{"folder", []string{"summarize", "$DIR"}, "", 0},
+		{"folder by status", []string{"summarize", "--group-by=date,status", "$DIR"}, "", 0},
+		{"stdin", []string{"summarize", "-"}, "2015-05-13T23:39:43.945958Z lb 192.168.131.39:2817 10.0.0.1:80 0.1 0.1 0.1 200 200 0 29 \"GET http://h:80/from-stdin HTTP/1.1\" \"-\" - -\n", 0},
+		{"explicit non-log file", []string{"summarize", "$DIR/notes/README.txt"}, "", 0},
+		{"missing file", []string{"summarize", "$DIR/nope.log.gz", "$SAMPLES"}, "", 1},
+		{"bad flags", []string{"summarize", "--group-by", "date,colour,,", "--format", "xml", "$SAMPLES"}, "", 2},
+		{"no paths", []string{"summarize"}, "", 2},
+		{"unknown command", []string{"summarise"}, "", 2},
+		{"help", []string{"help", "summarize"}, "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := layout(t)
+			args := make([]string, len(tt.args))
+			for i, a := range tt.args {
+				a = strings.ReplaceAll(a, "$DIR", dir)
+				args[i] = strings.ReplaceAll(a, "$SAMPLES", albSamples)
+			}
+			var stdout, stderr bytes.Buffer
+			code := Main(args, strings.NewReader(tt.stdin), &stdout, &stderr)
+			errText := strings.ReplaceAll(stderr.String(), dir, "$DIR")
+			golden(t, tt.name+".stdout", stdout.String())
+			golden(t, tt.name+".stderr", errText)
+			if code != tt.code {
+				t.Errorf("exit status %d, want %d; stderr:\n%s", code, tt.code, errText)
+			}
+		})
+	}
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", strings.ReplaceAll(name, " ", "-"))
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from %s (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", name, path, got, want)
+	}
+}
+
+// A corrupt file is reported by name and adds nothing; the other files
+// are still counted and the exit status says something failed.
+func TestCorruptFileDoesNotStopTheRun(t *testing.T) {
+	dir := t.TempDir()
+	good := gzipped(t, read(t, albSamples))
+	bad := filepath.Join(dir, "bad.log.gz")
+	if err := os.WriteFile(bad, good[:len(good)-30], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var want, stdout, stderr bytes.Buffer
+	if code := Main([]string{"summarize", albSamples}, nil, &want, &stderr); code != 0 {
+		t.Fatalf("reference run failed: %s", &stderr)
+	}
+	stderr.Reset()
+	code := Main([]string{"summarize", bad, albSamples}, nil, &stdout, &stderr)
+	if code != 1 {
+		t.Errorf("exit status %d, want 1", code)
+	}
+	if !strings.Contains(stderr.String(), bad+": line ") || !strings.Contains(stderr.String(), "gzip") {
+		t.Errorf("stderr does not name the file and the cause:\n%s", &stderr)
+	}
+	if stdout.String() != want.String() {
+		t.Errorf("summary with a corrupt file\n%s\nwant only the good file's\n%s", &stdout, &want)
+	}
+}
+
+func TestOutputFile(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "sum.jsonl")
+	if err := os.WriteFile(out, []byte("old content that must be replaced whole\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := Main([]string{"summarize", "-o", out, "--format", "jsonl", albSamples}, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, &stderr)
+	}
+	if stdout.Len() != 0 {
+		t.Errorf("stdout not empty with -o: %q", &stdout)
+	}
+	got := read(t, out)
+	if !bytes.HasPrefix(got, []byte(`{"date":"2018-07-02","path":"/","count":2}`)) {
+		t.Errorf("output file starts %q", got[:min(len(got), 80)])
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("temporary files left behind: %v", entries)
+	}
+}
+
+// Writing to an existing special file (a pipe here, /dev/stdout in
+// practice) must write into it, not replace it with a regular file.
+func TestOutputToSpecialFile(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no named pipes here:", err)
+	}
+	got := make(chan []byte)
+	go func() {
+		b, _ := os.ReadFile(fifo)
+		got <- b
+	}()
+	var stdout, stderr bytes.Buffer
+	if code := Main([]string{"summarize", "-o", fifo, albSamples}, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, &stderr)
+	}
+	if b := <-got; !bytes.HasPrefix(b, []byte("date,path,count\n")) {
+		t.Errorf("read %q from the pipe", b)
+	}
+	if info, err := os.Lstat(fifo); err != nil || info.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the pipe was replaced: %v %v", info.Mode(), err)
+	}
+}
+
+// summarize must print exactly the counts the generator knows to be true.
+func TestSummarizeMatchesGenerator(t *testing.T) {
+	dir := t.TempDir()
+	logFile, wantFile := filepath.Join(dir, "gen.log.gz"), filepath.Join(dir, "want.csv")
+	for _, groupBy := range []string{"date,path", "hour,method,status,host,type,query:ev"} {
+		var stdout, stderr bytes.Buffer
+		code := Main([]string{"generate", "--seed", "42", "--lines", "30000", "-o", logFile, "--expect", wantFile, "--group-by", groupBy}, nil, &stdout, &stderr)
+		if code != 0 {
+			t.Fatalf("generate: exit %d: %s", code, &stderr)
+		}
+		stderr.Reset()
+		if code := Main([]string{"summarize", "--group-by", groupBy, logFile}, nil, &stdout, &stderr); code != 0 {
+			t.Fatalf("summarize: exit %d: %s", code, &stderr)
+		}
+		if want := read(t, wantFile); stdout.String() != string(want) {
+			t.Errorf("--group-by %s: summarize differs from the generator's truth", groupBy)
+		}
+		if !strings.Contains(stderr.String(), "lines rejected") {
+			t.Errorf("the generator's unusable lines were not reported: %q", &stderr)
+		}
+	}
+}
+
+func TestGenerateIsDeterministic(t *testing.T) {
+	var a, b, stderr bytes.Buffer
+	Main([]string{"generate", "--seed", "5", "--lines", "500"}, nil, &a, &stderr)
+	Main([]string{"generate", "--lines", "500", "--seed", "5"}, nil, &b, &stderr)
+	if a.Len() == 0 || a.String() != b.String() {
+		t.Errorf("two runs with the same seed differ (%d and %d bytes)", a.Len(), b.Len())
+	}
+}

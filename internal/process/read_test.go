@@ -1,0 +1,105 @@
+package process
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/pmdp/pmdp/internal/accesslog"
+	"github.com/pmdp/pmdp/internal/loggen"
+	"github.com/pmdp/pmdp/internal/summary"
+)
+
+func TestReadLogGenerated(t *testing.T) {
+	var plain bytes.Buffer
+	res, err := loggen.Write(&plain, loggen.Config{Seed: 11, Lines: 20_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var zipped bytes.Buffer
+	zw := gzip.NewWriter(&zipped)
+	zw.Write(plain.Bytes())
+	zw.Close()
+
+	for name, in := range map[string][]byte{"plain": plain.Bytes(), "gzip": zipped.Bytes()} {
+		t.Run(name, func(t *testing.T) {
+			s := summary.New(summary.MustParseDimensions("date,path"))
+			st, err := ReadLog(bytes.NewReader(in), s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Format != accesslog.FormatALB || st.Gzip != (name == "gzip") {
+				t.Errorf("format %v gzip %v", st.Format, st.Gzip)
+			}
+			if st.Lines != int64(res.Lines) || st.Rejected != int64(res.Rejected) || s.RejectedLines() != st.Rejected {
+				t.Errorf("lines %d rejected %d (summary %d), want %d and %d", st.Lines, st.Rejected, s.RejectedLines(), res.Lines, res.Rejected)
+			}
+			if s.Requests() != int64(res.Lines-res.Rejected) {
+				t.Errorf("%d requests counted, want %d", s.Requests(), res.Lines-res.Rejected)
+			}
+			want, _ := res.Expected([]string{"date", "path"})
+			rows := s.Rows()
+			if len(rows) != len(want) {
+				t.Fatalf("%d rows, want %d", len(rows), len(want))
+			}
+			for i := range rows {
+				if strings.Join(rows[i].Values, "|") != strings.Join(want[i].Values, "|") || rows[i].Count != want[i].Count {
+					t.Fatalf("row %d = %v, want %v", i, rows[i], want[i])
+				}
+			}
+			if len(st.Samples) != min(MaxSamples, res.Rejected) {
+				t.Errorf("%d samples for %d rejections", len(st.Samples), res.Rejected)
+			}
+		})
+	}
+}
+
+func TestReadLogRejections(t *testing.T) {
+	in := strings.Join([]string{
+		`2015-05-13T23:39:43.945958Z lb 192.168.131.39:2817 10.0.0.1:80 0.001 0.000028 0.000041 200 200 0 29 "GET http://h:80/ HTTP/1.1" "-" - -`,
+		``,
+		`2015-05-13T23:39:43.945958Z lb 192.168.131.39:2817 10.0.0.1:80 0.001 0.000028 0.000041 2000 200 0 29 "GET http://h:80/ HTTP/1.1" "-" - -`,
+		`   `,
+		`2015-05-13T23:39:44.945958Z lb 192.168.131.39:2817 10.0.0.1:80 0.001 0.000028 0.000041 200 200 0 29 "GET http://h:80/x HTTP/1.1" "-" - -`,
+		"http 2026-11-26T00:00:00Z app/p/0 1.2.3.4:5 - -1 -1 -1 204 - 1 2 \"GET http://c:80/ HTTP/1.1\" \"-\"",
+		"\"unterminated",
+	}, "\n")
+	s := summary.New(summary.MustParseDimensions("path"))
+	st, err := ReadLog(strings.NewReader(in), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Format != accesslog.FormatClassic {
+		t.Errorf("format %v, want classic", st.Format)
+	}
+	if st.Lines != 5 || st.Rejected != 3 || s.Requests() != 2 {
+		t.Errorf("lines %d rejected %d requests %d; want 5, 3, 2", st.Lines, st.Rejected, s.Requests())
+	}
+	var lines []int
+	for _, r := range st.Samples {
+		lines = append(lines, r.Line)
+	}
+	if len(lines) != 3 || lines[0] != 3 || lines[1] != 6 || lines[2] != 7 {
+		t.Errorf("rejected line numbers %v, want [3 6 7]", lines)
+	}
+	if got := st.Samples[0].String(); got != `line 3: elb_status_code: invalid field "2000"` {
+		t.Errorf("sample = %q", got)
+	}
+	if !errors.Is(st.Samples[2].Err, accesslog.ErrUnterminatedQuote) {
+		t.Errorf("sample 3 = %v, want an unterminated quote", st.Samples[2].Err)
+	}
+}
+
+func TestReadLogCorruptGzip(t *testing.T) {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write(bytes.Repeat([]byte("x\n"), 100_000))
+	zw.Close()
+	s := summary.New(summary.MustParseDimensions("path"))
+	_, err := ReadLog(bytes.NewReader(b.Bytes()[:b.Len()-20]), s)
+	if err == nil || !strings.Contains(err.Error(), "gzip") || !strings.Contains(err.Error(), "line ") {
+		t.Fatalf("error %v, want a gzip error with a line number", err)
+	}
+}
