@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -175,8 +176,8 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("extra field %q is not inside the line", b)
 			}
 		}
-		if r.Time.IsZero() {
-			t.Fatal("a parsed line has no time")
+		if r.Time.Location() != time.UTC {
+			t.Fatalf("time %v is not in UTC", r.Time)
 		}
 		host, path, query := SplitURL(r.URL)
 		for _, b := range [][]byte{host, path, query} {

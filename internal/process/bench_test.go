@@ -1,0 +1,71 @@
+package process
+
+import (
+	"bytes"
+	stdgzip "compress/gzip"
+	"io"
+	"testing"
+
+	kgzip "github.com/klauspost/compress/gzip"
+
+	"github.com/pmdp/pmdp/internal/loggen"
+	"github.com/pmdp/pmdp/internal/summary"
+)
+
+// benchInput is a gzipped generated log held in memory, so that the
+// benchmarks measure decompression and parsing, not the disk.
+func benchInput(b *testing.B, lines int) (zipped []byte, plainSize int64) {
+	b.Helper()
+	var plain, z bytes.Buffer
+	if _, err := loggen.Write(&plain, loggen.Config{Seed: 1, Lines: lines}); err != nil {
+		b.Fatal(err)
+	}
+	zw := kgzip.NewWriter(&z)
+	zw.Write(plain.Bytes())
+	zw.Close()
+	return z.Bytes(), int64(plain.Len())
+}
+
+// BenchmarkReadLog measures a whole gzipped file: decompression, line
+// splitting, parsing and counting. Its Decompress* siblings give the cost of
+// inflating alone with each gzip package, for comparison in the same run.
+// MB/s are of decompressed log text.
+func BenchmarkReadLog(b *testing.B) {
+	zipped, size := benchInput(b, 100_000)
+	dims := summary.MustParseDimensions(summary.DefaultGroupBy)
+	b.Run("summarize", func(b *testing.B) {
+		b.SetBytes(size)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := ReadLog(bytes.NewReader(zipped), summary.New(dims)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("decompress-klauspost", func(b *testing.B) {
+		b.SetBytes(size)
+		b.ReportAllocs()
+		for b.Loop() {
+			zr, err := kgzip.NewReader(bytes.NewReader(zipped))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := io.Copy(io.Discard, zr); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("decompress-stdlib", func(b *testing.B) {
+		b.SetBytes(size)
+		b.ReportAllocs()
+		for b.Loop() {
+			zr, err := stdgzip.NewReader(bytes.NewReader(zipped))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := io.Copy(io.Discard, zr); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
