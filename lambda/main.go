@@ -3,11 +3,20 @@
 package main
 
 import (
+	"fmt"
 	"os"
 
 	"github.com/pmdp/pmdp/internal/cli"
+	"github.com/pmdp/pmdp/internal/handler"
 )
 
 func main() {
+	if handler.UnderLambda() {
+		if err := handler.Start(); err != nil {
+			fmt.Fprintln(os.Stderr, "pmdp:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/pmdp/pmdp/internal/accesslog"
 )
@@ -90,7 +91,7 @@ var ErrDimensionMismatch = errors.New("summaries group by different dimensions")
 // the summary of both inputs together.
 func (s *Summary) Merge(o *Summary) error {
 	if !slices.Equal(s.dims, o.dims) {
-		return fmt.Errorf("%w: %s and %s", ErrDimensionMismatch, names(s.dims), names(o.dims))
+		return fmt.Errorf("%w: %s and %s", ErrDimensionMismatch, Names(s.dims), Names(o.dims))
 	}
 	for k, oi := range o.index {
 		i, ok := s.index[k]
@@ -135,13 +136,11 @@ func decodeKey(k string, n int) []string {
 	return values
 }
 
-func names(dims []Dimension) string {
-	b := []byte{}
+// Names is the group-by list dims were parsed from, normalised.
+func Names(dims []Dimension) string {
+	names := make([]string, len(dims))
 	for i, d := range dims {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, d.name...)
+		names[i] = d.name
 	}
-	return string(b)
+	return strings.Join(names, ",")
 }

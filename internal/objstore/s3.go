@@ -1,0 +1,76 @@
+package objstore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// S3 is a Store backed by Amazon S3 or an S3-compatible server.
+type S3 struct {
+	Client *s3.Client
+}
+
+// Get opens bucket/key. A missing object or bucket gives an error wrapping
+// ErrNotFound.
+func (s S3) Get(ctx context.Context, bucket, key string) (*Object, error) {
+	out, err := s.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key})
+	if err != nil {
+		if isNotFound(err) {
+			return nil, fmt.Errorf("s3://%s/%s: %w", bucket, key, ErrNotFound)
+		}
+		return nil, fmt.Errorf("s3://%s/%s: get: %w", bucket, key, err)
+	}
+	return &Object{Body: out.Body, Size: aws.ToInt64(out.ContentLength), ETag: aws.ToString(out.ETag)}, nil
+}
+
+// Put writes body to bucket/key in one PUT request, which S3 applies
+// atomically.
+func (s S3) Put(ctx context.Context, bucket, key string, body []byte, p PutOptions) error {
+	in := &s3.PutObjectInput{
+		Bucket:        &bucket,
+		Key:           &key,
+		Body:          bytes.NewReader(body),
+		ContentLength: aws.Int64(int64(len(body))),
+		Metadata:      p.Metadata,
+	}
+	if p.ContentType != "" {
+		in.ContentType = &p.ContentType
+	}
+	if _, err := s.Client.PutObject(ctx, in); err != nil {
+		return fmt.Errorf("s3://%s/%s: put: %w", bucket, key, err)
+	}
+	return nil
+}
+
+// isNotFound tells a missing object from other failures. A missing bucket
+// is a misconfiguration, not an object that is gone, so it is not one.
+func isNotFound(err error) bool {
+	var noKey *types.NoSuchKey
+	var noBucket *types.NoSuchBucket
+	switch {
+	case errors.As(err, &noBucket):
+		return false
+	case errors.As(err, &noKey):
+		return true
+	}
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		switch apiErr.ErrorCode() {
+		case "NoSuchBucket":
+			return false
+		case "NotFound", "NoSuchKey":
+			return true
+		}
+	}
+	var respErr *smithyhttp.ResponseError
+	return errors.As(err, &respErr) && respErr.HTTPStatusCode() == http.StatusNotFound
+}

@@ -1,0 +1,280 @@
+package process
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pmdp/pmdp/internal/accesslog"
+	"github.com/pmdp/pmdp/internal/logkey"
+	"github.com/pmdp/pmdp/internal/objstore"
+	"github.com/pmdp/pmdp/internal/summary"
+)
+
+// DefaultSummaryPrefix is where summaries go when no prefix is configured.
+const DefaultSummaryPrefix = "summaries/"
+
+// Config says where summaries are written and what they hold.
+type Config struct {
+	// SummaryBucket receives the summaries; "" means the bucket the log
+	// is in.
+	SummaryBucket string
+	// SummaryPrefix starts every summary key. It must be non-empty and
+	// end in "/"; keys under it are never processed as logs.
+	SummaryPrefix string
+	// Dimensions to group by inside each per-date summary.
+	Dimensions []summary.Dimension
+	// Format of the summaries.
+	Format summary.Format
+}
+
+// DefaultConfig writes CSV grouped by date and path under summaries/ in
+// the log's own bucket.
+func DefaultConfig() Config {
+	return Config{
+		SummaryPrefix: DefaultSummaryPrefix,
+		Dimensions:    summary.MustParseDimensions(summary.DefaultGroupBy),
+		Format:        summary.CSV,
+	}
+}
+
+// Validate reports every problem with c at once.
+func (c Config) Validate() error {
+	var errs []error
+	if err := ValidatePrefix(c.SummaryPrefix); err != nil {
+		errs = append(errs, err)
+	}
+	if len(c.Dimensions) == 0 {
+		errs = append(errs, errors.New("no dimensions to group by"))
+	}
+	if _, err := summary.ParseFormat(string(c.Format)); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// ValidatePrefix checks a summary prefix.
+func ValidatePrefix(prefix string) error {
+	switch {
+	case prefix == "":
+		return errors.New("summary prefix is empty: every key would count as a summary")
+	case !strings.HasSuffix(prefix, "/"):
+		return fmt.Errorf("summary prefix %q must end in /", prefix)
+	case strings.HasPrefix(prefix, "/"):
+		return fmt.Errorf("summary prefix %q must not start with /", prefix)
+	case strings.Contains(prefix, "AWSLogs/"):
+		return fmt.Errorf("summary prefix %q must not contain AWSLogs/, where load balancers write logs", prefix)
+	}
+	return nil
+}
+
+// SummaryKey is where the summary of one date of the log at key goes:
+// <prefix>dt=<date>/<file name without .log.gz or .log><extension>. It
+// depends only on its arguments, so reprocessing a log rewrites the same
+// objects instead of adding new ones.
+func (c Config) SummaryKey(key, date string) string {
+	return c.SummaryPrefix + "dt=" + date + "/" + logkey.BaseName(key) + c.Format.Extension()
+}
+
+// ErrRecursion is returned for a key under the summary prefix: processing
+// it would let the function trigger itself.
+var ErrRecursion = errors.New("key is under the summary prefix; refusing to process a summary as a log")
+
+// Outcome is what Process did with an object.
+type Outcome string
+
+const (
+	Summarized Outcome = "summarized" // summaries written
+	Skipped    Outcome = "skipped"    // not an access log
+	Gone       Outcome = "gone"       // deleted before it could be read
+	Refused    Outcome = "refused"    // under the summary prefix
+)
+
+// Report describes one processed object, for logs and metrics.
+type Report struct {
+	Bucket, Key string
+	Kind        logkey.Kind
+	Outcome     Outcome
+	Bytes       int64         // bytes read from the store (compressed)
+	Stats       Stats         // lines, rejections
+	Requests    int64         // requests counted
+	Outputs     []string      // summary keys written, in date order
+	Duration    time.Duration // from start to the last summary written
+	// Lag is the time from the end of the interval the log covers (from
+	// its name) to the end of processing; 0 when the name has no interval.
+	Lag time.Duration
+}
+
+// Processor turns log objects into per-date summary objects. Everything
+// it writes is a function of the object's content and the Config, so the
+// same object processed twice, concurrently, or again after a crash ends
+// with the same summary objects.
+type Processor struct {
+	Store  objstore.Store
+	Config Config
+	Now    func() time.Time // time.Now when nil
+}
+
+func (p *Processor) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+// Process summarizes bucket/key (the key as stored, not URL-encoded). An
+// object that is not an access log is Skipped and one already deleted is
+// Gone, both without error. A key under the summary prefix returns
+// ErrRecursion. Any other failure (unreadable, corrupt, a write refused,
+// ctx done) is an error naming the object; summaries written before it are
+// complete objects that a retry rewrites identically.
+func (p *Processor) Process(ctx context.Context, bucket, key string) (Report, error) {
+	start := p.now()
+	info := logkey.Classify(key)
+	rep := Report{Bucket: bucket, Key: key, Kind: info.Kind}
+	out := p.Config.SummaryBucket
+	if out == "" {
+		out = bucket
+	}
+	if out == bucket && strings.HasPrefix(key, p.Config.SummaryPrefix) {
+		rep.Outcome = Refused
+		return rep, fmt.Errorf("%s/%s: %w", bucket, key, ErrRecursion)
+	}
+	if !info.Kind.IsAccessLog() {
+		rep.Outcome = Skipped
+		return rep, nil
+	}
+
+	obj, err := p.Store.Get(ctx, bucket, key)
+	if errors.Is(err, objstore.ErrNotFound) {
+		rep.Outcome = Gone
+		return rep, nil
+	}
+	if err != nil {
+		return rep, err
+	}
+	defer obj.Body.Close()
+	body := &countingReader{r: obj.Body, ctx: ctx}
+	days := newByDate(p.Config.Dimensions)
+	rep.Stats, err = ReadLog(body, days)
+	rep.Bytes = body.n
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			err = ctxErr
+		}
+		return rep, fmt.Errorf("%s/%s: %w", bucket, key, err)
+	}
+
+	common := map[string]string{
+		"pmdp-source":   url.PathEscape(bucket + "/" + key),
+		"pmdp-lines":    strconv.FormatInt(rep.Stats.Lines, 10),
+		"pmdp-rejected": strconv.FormatInt(rep.Stats.Rejected, 10),
+		"pmdp-group-by": url.PathEscape(summary.Names(p.Config.Dimensions)),
+	}
+	if obj.ETag != "" {
+		common["pmdp-source-etag"] = strings.Trim(obj.ETag, `"`)
+	}
+	var buf bytes.Buffer
+	for _, d := range days.dates() {
+		s := days.byDay[d]
+		buf.Reset()
+		if err := s.Write(&buf, p.Config.Format); err != nil {
+			return rep, fmt.Errorf("%s/%s: encoding %s: %w", bucket, key, d, err)
+		}
+		meta := make(map[string]string, len(common)+1)
+		for k, v := range common {
+			meta[k] = v
+		}
+		meta["pmdp-requests"] = strconv.FormatInt(s.Requests(), 10)
+		outKey := p.Config.SummaryKey(key, d)
+		if err := ctx.Err(); err != nil {
+			return rep, fmt.Errorf("%s/%s: before writing %s: %w", bucket, key, outKey, err)
+		}
+		err := p.Store.Put(ctx, out, outKey, buf.Bytes(), objstore.PutOptions{ContentType: contentType(p.Config.Format), Metadata: meta})
+		if err != nil {
+			return rep, fmt.Errorf("%s/%s: writing summary: %w", bucket, key, err)
+		}
+		rep.Outputs = append(rep.Outputs, outKey)
+		rep.Requests += s.Requests()
+	}
+	end := p.now()
+	rep.Outcome = Summarized
+	rep.Duration = end.Sub(start)
+	if !info.End.IsZero() {
+		rep.Lag = end.Sub(info.End)
+	}
+	return rep, nil
+}
+
+func contentType(f summary.Format) string {
+	if f == summary.JSONL {
+		return "application/x-ndjson"
+	}
+	return "text/csv; charset=utf-8"
+}
+
+// byDate counts each UTC date of a log into its own Summary, because each
+// date's summary is its own object.
+type byDate struct {
+	dims     []summary.Dimension
+	byDay    map[string]*summary.Summary
+	lastDay  int64
+	last     *summary.Summary
+	rejected map[string]int64
+}
+
+func newByDate(dims []summary.Dimension) *byDate {
+	return &byDate{dims: dims, byDay: map[string]*summary.Summary{}, rejected: map[string]int64{}}
+}
+
+func (b *byDate) Add(r *accesslog.Record) {
+	day := r.Time.Unix() / 86400
+	if r.Time.Unix() < 0 && r.Time.Unix()%86400 != 0 {
+		day--
+	}
+	if b.last == nil || day != b.lastDay {
+		date := r.Time.UTC().Format("2006-01-02")
+		s, ok := b.byDay[date]
+		if !ok {
+			s = summary.New(b.dims)
+			b.byDay[date] = s
+		}
+		b.last, b.lastDay = s, day
+	}
+	b.last.Add(r)
+}
+
+func (b *byDate) Reject(reason string) { b.rejected[reason]++ }
+
+func (b *byDate) dates() []string {
+	ds := make([]string, 0, len(b.byDay))
+	for d := range b.byDay {
+		ds = append(ds, d)
+	}
+	slices.Sort(ds)
+	return ds
+}
+
+// countingReader counts the bytes read and stops reading once ctx is done,
+// so a file too large for the invocation's time stops cleanly.
+type countingReader struct {
+	r   io.Reader
+	ctx context.Context
+	n   int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
