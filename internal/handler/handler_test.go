@@ -1,0 +1,600 @@
+package handler
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/pmdp/pmdp/internal/cli"
+	"github.com/pmdp/pmdp/internal/loggen"
+	"github.com/pmdp/pmdp/internal/objstore"
+	"github.com/pmdp/pmdp/internal/process"
+	"github.com/pmdp/pmdp/internal/summary"
+)
+
+const (
+	logBucket = "logs"
+	awsDir    = "AWSLogs/123456789012/elasticloadbalancing/us-east-2/2026/11/26/"
+	albName   = "123456789012_elasticloadbalancing_us-east-2_app.pmdp.50dc6c495c0c9188_20261126T0005Z_10.0.1.5_a1.log.gz"
+)
+
+// spyStore wraps the S3 store to count calls and to inject the failures
+// real S3 and real Lambda produce.
+type spyStore struct {
+	objstore.Store
+	gets, puts atomic.Int64
+	failPut    func(n int64, key string) error // called for the nth Put (1-based)
+	slowRead   time.Duration                   // sleep per Read of an object body
+}
+
+func (s *spyStore) Get(ctx context.Context, bucket, key string) (*objstore.Object, error) {
+	s.gets.Add(1)
+	obj, err := s.Store.Get(ctx, bucket, key)
+	if err == nil && s.slowRead > 0 {
+		obj.Body = &slowBody{ReadCloser: obj.Body, d: s.slowRead}
+	}
+	return obj, err
+}
+
+func (s *spyStore) Put(ctx context.Context, bucket, key string, body []byte, p objstore.PutOptions) error {
+	n := s.puts.Add(1)
+	if s.failPut != nil {
+		if err := s.failPut(n, key); err != nil {
+			return err
+		}
+	}
+	return s.Store.Put(ctx, bucket, key, body, p)
+}
+
+type slowBody struct {
+	io.ReadCloser
+	d time.Duration
+}
+
+func (b *slowBody) Read(p []byte) (int, error) {
+	time.Sleep(b.d)
+	if len(p) > 512 {
+		p = p[:512]
+	}
+	return b.ReadCloser.Read(p)
+}
+
+type testEnv struct {
+	t       *testing.T
+	client  *s3.Client
+	store   *spyStore
+	h       *Handler
+	logs    bytes.Buffer
+	metrics bytes.Buffer
+}
+
+// newEnv starts an in-process S3 server and a handler that talks to it
+// through a real aws-sdk-go-v2 client.
+func newEnv(t *testing.T, cfg process.Config) *testEnv {
+	t.Helper()
+	srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
+	t.Cleanup(srv.Close)
+	client := s3.New(s3.Options{
+		BaseEndpoint: aws.String(srv.URL),
+		UsePathStyle: true,
+		Region:       "us-east-2",
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+	})
+	for _, b := range []string{logBucket, "summaries-elsewhere"} {
+		if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := &testEnv{t: t, client: client, store: &spyStore{Store: objstore.S3{Client: client}}}
+	e.h = &Handler{
+		Processor: &process.Processor{Store: e.store, Config: cfg},
+		Log:       slog.New(slog.NewJSONHandler(&lockedWriter{w: &e.logs}, nil)),
+		Metrics:   &lockedWriter{w: &e.metrics},
+	}
+	return e
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func (e *testEnv) put(key string, data []byte) {
+	e.t.Helper()
+	_, err := e.client.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(logBucket), Key: &key, Body: bytes.NewReader(data)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// objects returns every object under prefix in bucket, by key.
+func (e *testEnv) objects(bucket, prefix string) map[string]string {
+	e.t.Helper()
+	out := map[string]string{}
+	list, err := e.client.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: &prefix})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, o := range list.Contents {
+		got, err := e.client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: &bucket, Key: o.Key})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		b, _ := io.ReadAll(got.Body)
+		got.Body.Close()
+		out[*o.Key] = string(b)
+	}
+	return out
+}
+
+// s3Key encodes a key as S3 writes it into event notifications.
+func s3Key(key string) string {
+	return strings.ReplaceAll(url.QueryEscape(key), "%2F", "/")
+}
+
+// event builds the notification S3 sends for keys created in bucket.
+func event(bucket string, keys ...string) json.RawMessage {
+	var records []string
+	for _, k := range keys {
+		records = append(records, fmt.Sprintf(`{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"us-east-2",
+			"eventTime":"2026-11-26T00:05:12.345Z","eventName":"ObjectCreated:Put",
+			"s3":{"s3SchemaVersion":"1.0","bucket":{"name":%q,"arn":"arn:aws:s3:::%s"},
+			"object":{"key":%q,"size":1024,"sequencer":"0055AED6DCD90281E5"}}}`, bucket, bucket, s3Key(k)))
+	}
+	return json.RawMessage(`{"Records":[` + strings.Join(records, ",") + `]}`)
+}
+
+func gz(t *testing.T, data []byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	w.Write(data)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// generated returns a log spanning midnight and, for each UTC date, what
+// `pmdp summarize` prints for that date's lines alone.
+func generated(t *testing.T, seed uint64, lines int, args ...string) (log []byte, perDate map[string]string) {
+	t.Helper()
+	var buf bytes.Buffer
+	if _, err := loggen.Write(&buf, loggen.Config{Seed: seed, Lines: lines}); err != nil {
+		t.Fatal(err)
+	}
+	byDate := map[string][]byte{}
+	for _, l := range bytes.SplitAfter(buf.Bytes(), []byte("\n")) {
+		f := bytes.Fields(l)
+		if len(f) < 2 || len(f[1]) < 10 {
+			continue
+		}
+		d := string(f[1][:10])
+		if _, err := time.Parse("2006-01-02", d); err != nil {
+			continue // an unusable line: it adds no row anywhere
+		}
+		byDate[d] = append(byDate[d], l...)
+	}
+	perDate = map[string]string{}
+	dir := t.TempDir()
+	for d, data := range byDate {
+		p := filepath.Join(dir, d+".log")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var out, errOut bytes.Buffer
+		if code := cli.Main(append(append([]string{"summarize"}, args...), p), nil, &out, &errOut); code != 0 {
+			t.Fatalf("summarize %s: %s", d, &errOut)
+		}
+		perDate[d] = out.String()
+	}
+	return buf.Bytes(), perDate
+}
+
+func TestSummarizesEachDate(t *testing.T) {
+	e := newEnv(t, process.DefaultConfig())
+	log, want := generated(t, 1, 5000)
+	if len(want) != 2 {
+		t.Fatalf("generated log covers %d dates, want 2 (it must span midnight)", len(want))
+	}
+	key := awsDir + albName
+	e.put(key, gz(t, log))
+	if err := e.h.Handle(context.Background(), event(logBucket, key)); err != nil {
+		t.Fatal(err)
+	}
+	got := e.objects(logBucket, "summaries/")
+	wantObjects := map[string]string{}
+	for d, csv := range want {
+		wantObjects["summaries/dt="+d+"/"+strings.TrimSuffix(albName, ".log.gz")+".csv"] = csv
+	}
+	if !reflect.DeepEqual(keys(got), keys(wantObjects)) {
+		t.Fatalf("summary keys %q, want %q", keys(got), keys(wantObjects))
+	}
+	for k, w := range wantObjects {
+		if got[k] != w {
+			t.Errorf("%s differs from what summarize prints for that date", k)
+		}
+	}
+
+	// Metadata travels with each object.
+	head, err := e.client.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(logBucket), Key: aws.String(keys(got)[0])})
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := head.Metadata
+	if meta["pmdp-source"] != url.PathEscape(logBucket+"/"+key) || meta["pmdp-lines"] != "5000" || meta["pmdp-rejected"] == "" || meta["pmdp-requests"] == "" {
+		t.Errorf("metadata %v", meta)
+	}
+	if ct := aws.ToString(head.ContentType); !strings.HasPrefix(ct, "text/csv") {
+		t.Errorf("content type %q", ct)
+	}
+
+	// The log line and the metric record say what happened.
+	logLine := findLog(t, &e.logs, "summarized")
+	for _, field := range []string{"bucket", "key", "bytes", "lines", "rejected", "duration_ms", "lag_s"} {
+		if _, ok := logLine[field]; !ok {
+			t.Errorf("log line lacks %s: %v", field, logLine)
+		}
+	}
+	var emf map[string]any
+	if err := json.Unmarshal(e.metrics.Bytes(), &emf); err != nil {
+		t.Fatalf("metrics are not one JSON record: %v\n%s", err, &e.metrics)
+	}
+	if emf["Lines"] != 5000.0 || emf["_aws"] == nil {
+		t.Errorf("EMF record %v", emf)
+	}
+}
+
+func keys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// findLog returns the first JSON log line whose msg is msg.
+func findLog(t *testing.T, logs *bytes.Buffer, msg string) map[string]any {
+	t.Helper()
+	for _, l := range bytes.Split(logs.Bytes(), []byte("\n")) {
+		var m map[string]any
+		if json.Unmarshal(l, &m) == nil && m["msg"] == msg {
+			return m
+		}
+	}
+	t.Fatalf("no log line %q in:\n%s", msg, logs)
+	return nil
+}
+
+func TestIdempotent(t *testing.T) {
+	log, _ := generated(t, 2, 3000)
+	key := awsDir + albName
+
+	reference := newEnv(t, process.DefaultConfig())
+	reference.put(key, gz(t, log))
+	if err := reference.h.Handle(context.Background(), event(logBucket, key)); err != nil {
+		t.Fatal(err)
+	}
+	want := reference.objects(logBucket, "summaries/")
+
+	t.Run("delivered twice", func(t *testing.T) {
+		e := newEnv(t, process.DefaultConfig())
+		e.put(key, gz(t, log))
+		for range 2 {
+			if err := e.h.Handle(context.Background(), event(logBucket, key)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := e.objects(logBucket, "summaries/"); !reflect.DeepEqual(got, want) {
+			t.Errorf("after a duplicate delivery: %q, want %q", keys(got), keys(want))
+		}
+	})
+	t.Run("concurrent invocations", func(t *testing.T) {
+		e := newEnv(t, process.DefaultConfig())
+		e.put(key, gz(t, log))
+		var wg sync.WaitGroup
+		errs := make([]error, 4)
+		for i := range errs {
+			wg.Go(func() { errs[i] = e.h.Handle(context.Background(), event(logBucket, key)) })
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.objects(logBucket, "summaries/"); !reflect.DeepEqual(got, want) {
+			t.Errorf("after concurrent invocations: %q, want %q", keys(got), keys(want))
+		}
+	})
+	t.Run("retry after a crash between two dates", func(t *testing.T) {
+		e := newEnv(t, process.DefaultConfig())
+		e.put(key, gz(t, log))
+		e.store.failPut = func(n int64, key string) error {
+			if n == 2 {
+				return errors.New("connection reset by peer")
+			}
+			return nil
+		}
+		err := e.h.Handle(context.Background(), event(logBucket, key))
+		if err == nil || !strings.Contains(err.Error(), logBucket+"/"+key) || !strings.Contains(err.Error(), "connection reset") {
+			t.Fatalf("first attempt: %v, want an error naming the object and the cause", err)
+		}
+		if n := len(e.objects(logBucket, "summaries/")); n != 1 {
+			t.Fatalf("%d summaries after the crash, want the first date's only", n)
+		}
+		if err := e.h.Handle(context.Background(), event(logBucket, key)); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.objects(logBucket, "summaries/"); !reflect.DeepEqual(got, want) {
+			t.Errorf("after the retry: %q, want %q", keys(got), keys(want))
+		}
+	})
+}
+
+func TestKeys(t *testing.T) {
+	log, _ := generated(t, 3, 200)
+	tests := []struct{ name, prefix string }{
+		{"spaces", "my logs/"},
+		{"plus", "a+b/"},
+		{"non-ASCII", "jöurnal/日本/"},
+		{"percent", "100%/"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, process.DefaultConfig())
+			key := tt.prefix + awsDir + albName
+			e.put(key, gz(t, log))
+			if err := e.h.Handle(context.Background(), event(logBucket, key)); err != nil {
+				t.Fatal(err)
+			}
+			if e.store.gets.Load() != 1 {
+				t.Fatalf("%d gets", e.store.gets.Load())
+			}
+			if n := len(e.objects(logBucket, "summaries/")); n != 2 {
+				t.Errorf("%d summaries, want 2", n)
+			}
+		})
+	}
+}
+
+func TestFixtureEvent(t *testing.T) {
+	payload, err := os.ReadFile("testdata/put-event.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, process.DefaultConfig())
+	log, _ := generated(t, 4, 100)
+	e.put("my logs/"+awsDir+albName, gz(t, log)) // the fixture's key, URL-decoded
+	if err := e.h.Handle(context.Background(), payload); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.objects(logBucket, "summaries/")); n == 0 {
+		t.Error("no summary written for the fixture event")
+	}
+}
+
+func TestEventsThatDoNothing(t *testing.T) {
+	testEvent, err := os.ReadFile("testdata/test-event.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		payload json.RawMessage
+		log     string // a log line that must appear
+	}{
+		{"S3 test event", testEvent, "S3 test event: notifications reach the function"},
+		{"connection log", event(logBucket, awsDir+"conn_log_"+albName), "skipped: not an access log"},
+		{"health-check log", event(logBucket, awsDir+"health_check_log_"+albName), "skipped: not an access log"},
+		{"NLB log", event(logBucket, awsDir+"123456789012_elasticloadbalancing_us-east-2_net.n.1_20261126T0005Z_abc.log.gz"), "skipped: not an access log"},
+		{"logging test file", event(logBucket, "AWSLogs/123456789012/ELBAccessLogTestFile"), "skipped: not an access log"},
+		{"anything else", event(logBucket, "notes/todo.txt"), "skipped: not an access log"},
+		{"object already gone", event(logBucket, awsDir+albName), "object is gone; nothing to do"},
+		{"summary key: recursion guard", event(logBucket, "summaries/dt=2026-11-26/"+strings.TrimSuffix(albName, ".log.gz")+".log.gz"), "refused: the key is under the summary prefix; check the notification filter"},
+		{"no records", json.RawMessage(`{"Records":[]}`), "S3 notification without records"},
+		{"deletion", json.RawMessage(strings.Replace(string(event(logBucket, awsDir+albName)), "ObjectCreated:Put", "ObjectRemoved:Delete", 1)), "not an object creation; ignored"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, process.DefaultConfig())
+			if err := e.h.Handle(context.Background(), tt.payload); err != nil {
+				t.Fatalf("Handle: %v", err)
+			}
+			findLog(t, &e.logs, tt.log)
+			if n := e.store.puts.Load(); n != 0 {
+				t.Errorf("%d objects written", n)
+			}
+			if strings.Contains(tt.name, "recursion") && e.store.gets.Load() != 0 {
+				t.Error("a summary key was read")
+			}
+		})
+	}
+}
+
+func TestRecursionGuardOnlyInTheSummaryBucket(t *testing.T) {
+	cfg := process.DefaultConfig()
+	cfg.SummaryBucket = "summaries-elsewhere"
+	e := newEnv(t, cfg)
+	log, _ := generated(t, 5, 100)
+	key := "summaries/" + awsDir + albName // a log prefix that happens to look like the summary prefix
+	e.put(key, gz(t, log))
+	if err := e.h.Handle(context.Background(), event(logBucket, key)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.objects("summaries-elsewhere", "summaries/")); n != 2 {
+		t.Errorf("%d summaries in the summary bucket, want 2", n)
+	}
+}
+
+func TestFailures(t *testing.T) {
+	log, _ := generated(t, 6, 2000)
+	good := gz(t, log)
+	corruptKey := awsDir + strings.Replace(albName, "_a1.", "_bad.", 1)
+	goodKey := awsDir + albName
+	goneKey := awsDir + strings.Replace(albName, "_a1.", "_gone.", 1)
+
+	e := newEnv(t, process.DefaultConfig())
+	e.put(corruptKey, good[:len(good)/2])
+	e.put(goodKey, good)
+	err := e.h.Handle(context.Background(), event(logBucket, corruptKey, goneKey, goodKey, "wrong-bucket-key"))
+	if err == nil {
+		t.Fatal("a corrupt file did not fail the invocation")
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, logBucket+"/"+corruptKey) || !strings.Contains(msg, "gzip") || !strings.Contains(msg, "1 of 4 objects failed") {
+		t.Errorf("error %q does not name the corrupt object, its cause, and the count", msg)
+	}
+	if strings.Contains(msg, goneKey) || strings.Contains(msg, goodKey+":") {
+		t.Errorf("error %q names objects that did not fail", msg)
+	}
+	// The good object in the same event was still processed, and the
+	// corrupt one wrote nothing.
+	got := e.objects(logBucket, "summaries/")
+	if len(got) != 2 {
+		t.Errorf("summaries %q, want the good file's two", keys(got))
+	}
+	for k := range got {
+		if strings.Contains(k, "_bad") {
+			t.Errorf("corrupt file wrote %s", k)
+		}
+	}
+
+	t.Run("missing bucket", func(t *testing.T) {
+		e := newEnv(t, process.DefaultConfig())
+		err := e.h.Handle(context.Background(), event("no-such-bucket", goodKey))
+		if err == nil || !strings.Contains(err.Error(), "no-such-bucket/"+goodKey) {
+			t.Errorf("error %v, want one naming the bucket and key", err)
+		}
+	})
+	t.Run("write refused", func(t *testing.T) {
+		e := newEnv(t, process.DefaultConfig())
+		e.put(goodKey, good)
+		e.store.failPut = func(int64, string) error { return errors.New("AccessDenied: not allowed") }
+		err := e.h.Handle(context.Background(), event(logBucket, goodKey))
+		if err == nil || !strings.Contains(err.Error(), "AccessDenied") || !strings.Contains(err.Error(), goodKey) {
+			t.Errorf("error %v", err)
+		}
+	})
+}
+
+func TestStopsBeforeTheDeadline(t *testing.T) {
+	e := newEnv(t, process.DefaultConfig())
+	log, _ := generated(t, 7, 5000)
+	key := awsDir + albName
+	e.put(key, gz(t, log))
+	e.store.slowRead = 5 * time.Millisecond // the whole file would take seconds
+
+	deadline := time.Now().Add(1500 * time.Millisecond)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	err := e.h.Handle(ctx, event(logBucket, key))
+	if err == nil || !strings.Contains(err.Error(), "stopped before the invocation deadline") || !strings.Contains(err.Error(), key) {
+		t.Fatalf("error %v, want a deadline error naming the key", err)
+	}
+	if time.Now().After(deadline) {
+		t.Errorf("returned %v after the deadline", time.Since(deadline))
+	}
+	if n := e.store.puts.Load(); n != 0 {
+		t.Errorf("%d summaries written from a file that was not finished", n)
+	}
+}
+
+func TestJSONLines(t *testing.T) {
+	cfg := process.DefaultConfig()
+	cfg.Format = summary.JSONL
+	cfg.Dimensions = summary.MustParseDimensions("hour,query:ev")
+	e := newEnv(t, cfg)
+	log, want := generated(t, 8, 2000, "--format", "jsonl", "--group-by", "hour,query:ev")
+	key := awsDir + albName
+	e.put(key, gz(t, log))
+	if err := e.h.Handle(context.Background(), event(logBucket, key)); err != nil {
+		t.Fatal(err)
+	}
+	got := e.objects(logBucket, "summaries/")
+	for d, w := range want {
+		k := "summaries/dt=" + d + "/" + strings.TrimSuffix(albName, ".log.gz") + ".jsonl"
+		if got[k] != w {
+			t.Errorf("%s:\n%s\nwant\n%s", k, got[k], w)
+		}
+	}
+}
+
+func TestConfigFromEnv(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr []string
+		check   func(t *testing.T, cfg process.Config)
+	}{
+		{"defaults", nil, nil, func(t *testing.T, cfg process.Config) {
+			if cfg.SummaryBucket != "" || cfg.SummaryPrefix != "summaries/" || summary.Names(cfg.Dimensions) != "date,path" || cfg.Format != summary.CSV {
+				t.Errorf("defaults %+v", cfg)
+			}
+		}},
+		{"all set", map[string]string{EnvSummaryBucket: "out", EnvSummaryPrefix: "counts/", EnvGroupBy: "date,query:ev", EnvFormat: "jsonl"}, nil,
+			func(t *testing.T, cfg process.Config) {
+				if cfg.SummaryBucket != "out" || cfg.SummaryPrefix != "counts/" || summary.Names(cfg.Dimensions) != "date,query:ev" || cfg.Format != summary.JSONL {
+					t.Errorf("config %+v", cfg)
+				}
+			}},
+		{"everything wrong at once", map[string]string{EnvSummaryPrefix: "counts", EnvGroupBy: "date,colour", EnvFormat: "xml"},
+			[]string{EnvSummaryPrefix, "must end in /", EnvGroupBy, `"colour"`, EnvFormat, `"xml"`}, nil},
+		{"prefix where logs go", map[string]string{EnvSummaryPrefix: "AWSLogs/x/"}, []string{EnvSummaryPrefix, "AWSLogs"}, nil},
+		{"absolute prefix", map[string]string{EnvSummaryPrefix: "/s/"}, []string{EnvSummaryPrefix, "start with /"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := ConfigFromEnv(func(k string) string { return tt.env[k] })
+			if tt.wantErr == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				tt.check(t, cfg)
+				return
+			}
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestNotANotification(t *testing.T) {
+	e := newEnv(t, process.DefaultConfig())
+	if err := e.h.Handle(context.Background(), json.RawMessage(`[1,2]`)); err == nil {
+		t.Error("a payload that is not an S3 notification was accepted")
+	}
+}
