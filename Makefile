@@ -10,6 +10,14 @@ FUZZTIME ?= 5s
 # Pinned tools, run through `go run` so they stay out of go.mod.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+# Local AWS stand-ins, pinned, installed into .local/ (git-ignored).
+VERSITYGW_VERSION := v1.8.0
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+VERSITYGW := .local/versitygw-$(VERSITYGW_VERSION)/versitygw
+RIE := .local/aws-lambda-rie-$(RIE_VERSION)/aws-lambda-rie
+# The function as Lambda runs it: provided.al2023 on arm64.
+LAMBDA_BUILD := GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -buildvcs=false -ldflags "-s -w"
+LAMBDA_MAX_BYTES := 15000000
 # Fuzz targets as package:Target.
 FUZZ_TARGETS := \
 	./internal/accesslog:FuzzSplit \
@@ -17,12 +25,12 @@ FUZZ_TARGETS := \
 	./internal/summary:FuzzQueryValue \
 	./internal/logkey:FuzzClassify
 
-.PHONY: all test fmt-check vet unit fuzz lint bench build clean
+.PHONY: all test fmt-check vet unit fuzz lint bench build lambda tools clean distclean
 
 all: test
 
-## test: everything CI checks: formatting, vet, all tests with -race, brief fuzzing
-test: fmt-check vet unit fuzz
+## test: everything CI checks: formatting, vet, all tests with -race (the function under the Lambda emulator too), brief fuzzing, the arm64 build and its size
+test: fmt-check vet unit fuzz lambda
 
 fmt-check:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
@@ -30,8 +38,10 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
-unit:
-	$(GO) test -race -count=1 $(RACE_PKGS)
+# The emulator test in ./lambda runs the real binary under aws-lambda-rie
+# against versitygw; it needs the two tools, so unit installs them first.
+unit: tools
+	PMDP_RIE=$(CURDIR)/$(RIE) PMDP_VERSITYGW=$(CURDIR)/$(VERSITYGW) $(GO) test -race -count=1 $(RACE_PKGS)
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
@@ -51,9 +61,30 @@ bench:
 	$(GO) run $(BENCHSTAT) bin/bench.txt
 	.ci/bench-vs-gzip
 
+## tools: install the pinned local stand-ins for S3 and the Lambda runtime
+tools: $(VERSITYGW) $(RIE)
+
+$(VERSITYGW):
+	GOBIN=$(CURDIR)/$(@D) $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
+
+$(RIE):
+	GOBIN=$(CURDIR)/$(@D) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+
+## lambda: the function's bootstrap for linux/arm64, into bin/lambda/
+lambda:
+	@mkdir -p bin/lambda
+	$(LAMBDA_BUILD) -o bin/lambda/bootstrap ./lambda
+	@size=$$(stat -c %s bin/lambda/bootstrap); \
+	echo "bin/lambda/bootstrap: $$size bytes ($$(( size / 1000000 )) MB, limit $$(( $(LAMBDA_MAX_BYTES) / 1000000 )) MB)"; \
+	[ $$size -le $(LAMBDA_MAX_BYTES) ] || { echo "bootstrap is over the limit" >&2; exit 1; }
+
 ## build: the pmdp command for this machine, into bin/
 build:
 	$(GO) build -trimpath -o bin/pmdp ./lambda
 
 clean:
 	rm -rf bin cdk.out
+
+# .local/ keeps the installed tools; `make distclean` removes them too.
+distclean: clean
+	rm -rf .local

@@ -2,11 +2,9 @@ package handler
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -31,6 +29,7 @@ import (
 	"github.com/pmdp/pmdp/internal/loggen"
 	"github.com/pmdp/pmdp/internal/objstore"
 	"github.com/pmdp/pmdp/internal/process"
+	"github.com/pmdp/pmdp/internal/s3event"
 	"github.com/pmdp/pmdp/internal/summary"
 )
 
@@ -155,33 +154,20 @@ func (e *testEnv) objects(bucket, prefix string) map[string]string {
 	return out
 }
 
-// s3Key encodes a key as S3 writes it into event notifications.
-func s3Key(key string) string {
-	return strings.ReplaceAll(url.QueryEscape(key), "%2F", "/")
-}
-
 // event builds the notification S3 sends for keys created in bucket.
 func event(bucket string, keys ...string) json.RawMessage {
-	var records []string
-	for _, k := range keys {
-		records = append(records, fmt.Sprintf(`{"eventVersion":"2.1","eventSource":"aws:s3","awsRegion":"us-east-2",
-			"eventTime":"2026-11-26T00:05:12.345Z","eventName":"ObjectCreated:Put",
-			"s3":{"s3SchemaVersion":"1.0","bucket":{"name":%q,"arn":"arn:aws:s3:::%s"},
-			"object":{"key":%q,"size":1024,"sequencer":"0055AED6DCD90281E5"}}}`, bucket, bucket, s3Key(k)))
+	objects := make([]s3event.Object, len(keys))
+	for i, k := range keys {
+		objects[i] = s3event.Object{Key: k, Size: 1024}
 	}
-	return json.RawMessage(`{"Records":[` + strings.Join(records, ",") + `]}`)
+	b, err := json.Marshal(s3event.ObjectCreated("us-east-2", bucket, time.Date(2026, 11, 26, 0, 5, 12, 0, time.UTC), objects...))
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
-func gz(t *testing.T, data []byte) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	w := gzip.NewWriter(&b)
-	w.Write(data)
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
+func gz(_ *testing.T, data []byte) []byte { return loggen.Gzip(data) }
 
 // generated returns a log spanning midnight and, for each UTC date, what
 // `pmdp summarize` prints for that date's lines alone.
@@ -191,18 +177,7 @@ func generated(t *testing.T, seed uint64, lines int, args ...string) (log []byte
 	if _, err := loggen.Write(&buf, loggen.Config{Seed: seed, Lines: lines}); err != nil {
 		t.Fatal(err)
 	}
-	byDate := map[string][]byte{}
-	for _, l := range bytes.SplitAfter(buf.Bytes(), []byte("\n")) {
-		f := bytes.Fields(l)
-		if len(f) < 2 || len(f[1]) < 10 {
-			continue
-		}
-		d := string(f[1][:10])
-		if _, err := time.Parse("2006-01-02", d); err != nil {
-			continue // an unusable line: it adds no row anywhere
-		}
-		byDate[d] = append(byDate[d], l...)
-	}
+	byDate := loggen.SplitByDate(buf.Bytes())
 	perDate = map[string]string{}
 	dir := t.TempDir()
 	for d, data := range byDate {
