@@ -1,0 +1,61 @@
+package objstore
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+)
+
+func TestS3(t *testing.T) {
+	srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
+	defer srv.Close()
+	client := s3.New(s3.Options{
+		BaseEndpoint: aws.String(srv.URL), UsePathStyle: true, Region: "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AK", "SK", ""),
+	})
+	ctx := context.Background()
+	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bkt")}); err != nil {
+		t.Fatal(err)
+	}
+	store := S3{Client: client}
+
+	meta := map[string]string{"pmdp-lines": "3"}
+	if err := store.Put(ctx, "bkt", "dir/k é.csv", []byte("a,b\n"), PutOptions{ContentType: "text/csv", Metadata: meta}); err != nil {
+		t.Fatal(err)
+	}
+	obj, err := store.Get(ctx, "bkt", "dir/k é.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(obj.Body)
+	obj.Body.Close()
+	if string(body) != "a,b\n" || obj.Size != 4 || obj.ETag == "" {
+		t.Errorf("got %q size %d etag %q", body, obj.Size, obj.ETag)
+	}
+	head, err := client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("bkt"), Key: aws.String("dir/k é.csv")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head.Metadata["pmdp-lines"] != "3" || aws.ToString(head.ContentType) != "text/csv" {
+		t.Errorf("metadata %v, content type %q", head.Metadata, aws.ToString(head.ContentType))
+	}
+
+	if _, err := store.Get(ctx, "bkt", "missing"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing key: %v, want ErrNotFound", err)
+	}
+	_, err = store.Get(ctx, "no-such-bucket", "k")
+	if err == nil || errors.Is(err, ErrNotFound) {
+		t.Errorf("missing bucket: %v, want an error that is not ErrNotFound", err)
+	}
+	if err := store.Put(ctx, "no-such-bucket", "k", nil, PutOptions{}); err == nil {
+		t.Error("put into a missing bucket succeeded")
+	}
+}
