@@ -1,0 +1,384 @@
+// Package pipeline is pmdp as a CDK construct: an Application Load Balancer
+// with no targets that answers every request with a fixed response and
+// logs it to S3, and a Lambda function that turns each delivered log file
+// into per-date summaries. Import it into any Go CDK app; NewStack wraps it
+// as the stack `cdk deploy` deploys.
+package pipeline
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/pmdp/pmdp/internal/handler"
+	"github.com/pmdp/pmdp/internal/logkey"
+)
+
+// Pipeline is the whole pmdp pipeline. Its child construct IDs are stable:
+// renaming one would replace a deployed resource.
+type Pipeline struct {
+	constructs.Construct
+
+	vpc           awsec2.IVpc
+	loadBalancer  elbv2.ApplicationLoadBalancer
+	httpListener  elbv2.ApplicationListener
+	httpsListener elbv2.ApplicationListener
+	logBucket     awss3.IBucket
+	summaryBucket awss3.IBucket
+	function      awslambda.Function
+	failureQueue  awssqs.Queue
+	alarmTopic    awssns.ITopic
+	collectorURL  *string
+	props         Props
+}
+
+// New creates the pipeline in scope. Invalid props panic with every problem
+// listed, as CDK constructs do; call props.Validate first to handle them.
+func New(scope constructs.Construct, id string, props *Props) *Pipeline {
+	if err := props.Validate(); err != nil {
+		panic(fmt.Sprintf("pmdp pipeline %q: invalid props:\n%v", id, err))
+	}
+	var p Props
+	if props != nil {
+		p = *props
+	}
+	p = p.withDefaults()
+
+	this := &Pipeline{Construct: constructs.NewConstruct(scope, &id), props: p}
+	this.network()
+	this.buckets()
+	this.collector()
+	this.processing()
+	this.failures()
+	return this
+}
+
+func (this *Pipeline) network() {
+	this.vpc = this.props.Vpc
+	if this.vpc != nil {
+		return
+	}
+	vpc := awsec2.NewVpc(this.Construct, jsii.String("Vpc"), &awsec2.VpcProps{
+		MaxAzs:      jsii.Number(2),
+		NatGateways: jsii.Number(0),
+		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{{
+			Name:       jsii.String("Public"),
+			SubnetType: awsec2.SubnetType_PUBLIC,
+			CidrMask:   jsii.Number(24),
+		}},
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(vpc, &[]*cdknag.NagPackSuppression{{
+		Id:     jsii.String("AwsSolutions-VPC7"),
+		Reason: jsii.String("The VPC holds only the load balancer, which has no targets; its access logs record every request, so flow logs would only add cost."),
+	}}, jsii.Bool(false))
+	this.vpc = vpc
+}
+
+func (this *Pipeline) buckets() {
+	p := this.props
+	this.logBucket = p.LogBucket
+	if this.logBucket == nil {
+		bucket := awss3.NewBucket(this.Construct, jsii.String("LogBucket"), &awss3.BucketProps{
+			// Load balancers can deliver logs only to SSE-S3 buckets.
+			Encryption:        awss3.BucketEncryption_S3_MANAGED,
+			BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+			EnforceSSL:        jsii.Bool(true),
+			ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+			RemovalPolicy:     p.RemovalPolicy,
+			LifecycleRules: &[]*awss3.LifecycleRule{{
+				Id:                                  jsii.String("ExpireRawLogs"),
+				Prefix:                              jsii.String(logkey.NotificationFilter(p.LogPrefix).Prefix),
+				Expiration:                          awscdk.Duration_Days(jsii.Number(float64(p.RawLogExpirationDays))),
+				AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+			}},
+		})
+		cdknag.NagSuppressions_AddResourceSuppressions(bucket, &[]*cdknag.NagPackSuppression{{
+			Id:     jsii.String("AwsSolutions-S1"),
+			Reason: jsii.String("This bucket holds access logs; logging access to it would need yet another bucket and its own logs, for no reader."),
+		}}, jsii.Bool(false))
+		this.logBucket = bucket
+	}
+	this.summaryBucket = p.SummaryBucket
+	if this.summaryBucket == nil {
+		this.summaryBucket = this.logBucket
+	}
+}
+
+func (this *Pipeline) collector() {
+	p := this.props
+	sg := awsec2.NewSecurityGroup(this.Construct, jsii.String("LoadBalancerSecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc:              this.vpc,
+		Description:      jsii.String("pmdp collector: HTTP(S) from anywhere, nothing out (no targets)"),
+		AllowAllOutbound: jsii.Bool(false),
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(sg, &[]*cdknag.NagPackSuppression{{
+		Id:     jsii.String("AwsSolutions-EC23"),
+		Reason: jsii.String("The collector is a public endpoint: browsers and apps everywhere send it events."),
+	}}, jsii.Bool(false))
+
+	lb := elbv2.NewApplicationLoadBalancer(this.Construct, jsii.String("LoadBalancer"), &elbv2.ApplicationLoadBalancerProps{
+		Vpc:                     this.vpc,
+		InternetFacing:          jsii.Bool(true),
+		VpcSubnets:              &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC},
+		SecurityGroup:           sg,
+		DropInvalidHeaderFields: jsii.Bool(!p.AllowInvalidHeaderFields),
+		DesyncMitigationMode:    desyncMode(p.DesyncMitigationMode),
+		DeletionProtection:      jsii.Bool(p.DeletionProtection),
+		IdleTimeout:             awscdk.Duration_Seconds(jsii.Number(p.IdleTimeout.Seconds())),
+	})
+	lb.LogAccessLogs(this.logBucket, jsii.String(p.LogPrefix))
+	this.loadBalancer = lb
+
+	respond := elbv2.ListenerAction_FixedResponse(jsii.Number(float64(p.FixedResponseStatus)), &elbv2.FixedResponseOptions{
+		ContentType: jsii.String(p.FixedResponseContentType),
+		MessageBody: optionalString(p.FixedResponseBody),
+	})
+	httpAction := respond
+	if p.RedirectHTTPToHTTPS {
+		httpAction = elbv2.ListenerAction_Redirect(&elbv2.RedirectOptions{
+			Protocol: jsii.String("HTTPS"), Port: jsii.String("443"), Permanent: jsii.Bool(true),
+		})
+	}
+	this.httpListener = lb.AddListener(jsii.String("HttpListener"), &elbv2.BaseApplicationListenerProps{
+		Port:          jsii.Number(80),
+		Protocol:      elbv2.ApplicationProtocol_HTTP,
+		Open:          jsii.Bool(true),
+		DefaultAction: httpAction,
+	})
+	scheme := "http"
+	if p.CertificateArn != "" {
+		scheme = "https"
+		this.httpsListener = lb.AddListener(jsii.String("HttpsListener"), &elbv2.BaseApplicationListenerProps{
+			Port:          jsii.Number(443),
+			Protocol:      elbv2.ApplicationProtocol_HTTPS,
+			Open:          jsii.Bool(true),
+			Certificates:  &[]elbv2.IListenerCertificate{elbv2.ListenerCertificate_FromArn(jsii.String(p.CertificateArn))},
+			SslPolicy:     p.SslPolicy,
+			DefaultAction: respond,
+		})
+	}
+	this.collectorURL = awscdk.Fn_Join(jsii.String(""), &[]*string{
+		jsii.String(scheme + "://"), lb.LoadBalancerDnsName(), jsii.String("/e"),
+	})
+}
+
+func desyncMode(mode string) elbv2.DesyncMitigationMode {
+	switch mode {
+	case "monitor":
+		return elbv2.DesyncMitigationMode_MONITOR
+	case "strictest":
+		return elbv2.DesyncMitigationMode_STRICTEST
+	}
+	return elbv2.DesyncMitigationMode_DEFENSIVE
+}
+
+func optionalString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func (this *Pipeline) processing() {
+	p := this.props
+	logGroup := awslogs.NewLogGroup(this.Construct, jsii.String("FunctionLogGroup"), &awslogs.LogGroupProps{
+		Retention:     p.FunctionLogRetention,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	role := awsiam.NewRole(this.Construct, jsii.String("FunctionRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("pmdp function: read access logs, write summaries, write its own logs"),
+	})
+	filter := logkey.NotificationFilter(p.LogPrefix)
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("WriteOwnLogs"),
+		Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+		Resources: jsii.Strings(*logGroup.LogGroupArn()),
+	}))
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ReadAccessLogs"),
+		Actions:   jsii.Strings("s3:GetObject"),
+		Resources: jsii.Strings(*this.logBucket.ArnForObjects(jsii.String(filter.Prefix + "*"))),
+	}))
+	// Without ListBucket S3 answers 403 for a deleted log instead of 404,
+	// and the function could not tell "gone" from "denied".
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("SeeMissingAccessLogs"),
+		Actions:    jsii.Strings("s3:ListBucket"),
+		Resources:  jsii.Strings(*this.logBucket.BucketArn()),
+		Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": filter.Prefix + "*"}},
+	}))
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("WriteSummaries"),
+		Actions:   jsii.Strings("s3:PutObject"),
+		Resources: jsii.Strings(*this.summaryBucket.ArnForObjects(jsii.String(p.SummaryPrefix + "*"))),
+	}))
+
+	code := p.Code
+	if code == nil {
+		code = awslambda.Code_FromAsset(jsii.String(mustBuildFunction()), nil)
+	}
+	var reserved *float64
+	if p.ReservedConcurrency > 0 {
+		reserved = jsii.Number(float64(p.ReservedConcurrency))
+	}
+	fn := awslambda.NewFunction(this.Construct, jsii.String("Function"), &awslambda.FunctionProps{
+		Description:                  jsii.String("pmdp: summarizes each delivered access-log file"),
+		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:                 awslambda.Architecture_ARM_64(),
+		Handler:                      jsii.String("bootstrap"),
+		Code:                         code,
+		MemorySize:                   jsii.Number(float64(p.FunctionMemoryMB)),
+		Timeout:                      awscdk.Duration_Seconds(jsii.Number(p.FunctionTimeout.Seconds())),
+		ReservedConcurrentExecutions: reserved,
+		Role:                         role,
+		LogGroup:                     logGroup,
+		RecursiveLoop:                awslambda.RecursiveLoop_TERMINATE,
+		Environment: &map[string]*string{
+			handler.EnvSummaryBucket: this.summaryBucket.BucketName(),
+			handler.EnvSummaryPrefix: jsii.String(p.SummaryPrefix),
+			handler.EnvGroupBy:       jsii.String(p.GroupBy),
+			handler.EnvFormat:        jsii.String(p.Format),
+		},
+	})
+	this.function = fn
+
+	this.logBucket.AddEventNotification(awss3.EventType_OBJECT_CREATED,
+		awss3notifications.NewLambdaDestination(fn),
+		&awss3.NotificationKeyFilter{Prefix: jsii.String(filter.Prefix), Suffix: jsii.String(filter.Suffix)})
+
+	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
+		Id:     jsii.String("AwsSolutions-IAM5"),
+		Reason: jsii.String("Object-level wildcards are confined to the log prefix (read), the summary prefix (write) and the function's own log streams."),
+		AppliesTo: &[]any{
+			"Resource::<" + logicalIDOf(this.logBucket) + ".Arn>/" + filter.Prefix + "*",
+			"Resource::<" + logicalIDOf(this.summaryBucket) + ".Arn>/" + p.SummaryPrefix + "*",
+			"Resource::<" + logicalIDOf(logGroup) + ".Arn>",
+			"Resource::<" + logicalIDOf(logGroup) + ".Arn>:*",
+		},
+	}}, jsii.Bool(true))
+}
+
+// logicalIDOf returns the CloudFormation logical ID of a construct's
+// default resource, as cdk-nag writes it in IAM5 findings.
+func logicalIDOf(c constructs.IConstruct) string {
+	res, ok := c.Node().DefaultChild().(awscdk.CfnElement)
+	if !ok {
+		return "imported"
+	}
+	return *awscdk.Stack_Of(c).GetLogicalId(res)
+}
+
+func (this *Pipeline) failures() {
+	p := this.props
+	queue := awssqs.NewQueue(this.Construct, jsii.String("FailureQueue"), &awssqs.QueueProps{
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(queue, &[]*cdknag.NagPackSuppression{{
+		Id:     jsii.String("AwsSolutions-SQS3"),
+		Reason: jsii.String("This queue is itself the function's failure destination; an alarm watches it and nothing consumes it automatically."),
+	}}, jsii.Bool(false))
+	this.failureQueue = queue
+	this.function.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
+		RetryAttempts: jsii.Number(2),
+		MaxEventAge:   awscdk.Duration_Seconds(jsii.Number(p.MaxEventAge.Seconds())),
+		OnFailure:     awslambdadestinations.NewSqsDestination(queue),
+	})
+
+	this.alarmTopic = p.AlarmTopic
+	if p.AlarmEmail != "" {
+		topic := awssns.NewTopic(this.Construct, jsii.String("AlarmTopic"), &awssns.TopicProps{
+			DisplayName: jsii.String("pmdp alarms"),
+			EnforceSSL:  jsii.Bool(true),
+		})
+		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(p.AlarmEmail), nil))
+		cdknag.NagSuppressions_AddResourceSuppressions(topic, &[]*cdknag.NagPackSuppression{{
+			Id:     jsii.String("AwsSolutions-SNS2"),
+			Reason: jsii.String("CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed key, and a customer key costs more than the alarms; the topic carries only alarm names."),
+		}}, jsii.Bool(false))
+		this.alarmTopic = topic
+	}
+
+	five := awscdk.Duration_Minutes(jsii.Number(5))
+	alarms := []awscloudwatch.Alarm{
+		awscloudwatch.NewAlarm(this.Construct, jsii.String("FailureQueueAlarm"), &awscloudwatch.AlarmProps{
+			AlarmDescription: jsii.String("pmdp: a log file could not be summarized after Lambda's retries; its event is in the failure queue."),
+			Metric: queue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
+				Period: five, Statistic: jsii.String("Maximum"),
+			}),
+			Threshold:          jsii.Number(1),
+			EvaluationPeriods:  jsii.Number(1),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		}),
+		awscloudwatch.NewAlarm(this.Construct, jsii.String("FunctionErrorAlarm"), &awscloudwatch.AlarmProps{
+			AlarmDescription: jsii.String("pmdp: the function failed on a log file (Lambda will retry it)."),
+			Metric: this.function.MetricErrors(&awscloudwatch.MetricOptions{
+				Period: five, Statistic: jsii.String("Sum"),
+			}),
+			Threshold:          jsii.Number(1),
+			EvaluationPeriods:  jsii.Number(1),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		}),
+	}
+	if this.alarmTopic != nil {
+		for _, a := range alarms {
+			a.AddAlarmAction(awscloudwatchactions.NewSnsAction(this.alarmTopic))
+		}
+	}
+}
+
+// Vpc is the VPC the load balancer is in.
+func (this *Pipeline) Vpc() awsec2.IVpc { return this.vpc }
+
+// LoadBalancer is the collector.
+func (this *Pipeline) LoadBalancer() elbv2.ApplicationLoadBalancer { return this.loadBalancer }
+
+// HTTPListener is the port-80 listener.
+func (this *Pipeline) HTTPListener() elbv2.ApplicationListener { return this.httpListener }
+
+// HTTPSListener is the port-443 listener, or nil without a certificate.
+func (this *Pipeline) HTTPSListener() elbv2.ApplicationListener { return this.httpsListener }
+
+// LogBucket receives the access logs.
+func (this *Pipeline) LogBucket() awss3.IBucket { return this.logBucket }
+
+// SummaryBucket receives the summaries.
+func (this *Pipeline) SummaryBucket() awss3.IBucket { return this.summaryBucket }
+
+// Function summarizes the logs.
+func (this *Pipeline) Function() awslambda.Function { return this.function }
+
+// FailureQueue holds the events the function failed on after its retries.
+func (this *Pipeline) FailureQueue() awssqs.Queue { return this.failureQueue }
+
+// AlarmTopic receives the alarms; nil when none was asked for.
+func (this *Pipeline) AlarmTopic() awssns.ITopic { return this.alarmTopic }
+
+// CollectorURL is where clients send events: <scheme>://<load balancer>/e.
+func (this *Pipeline) CollectorURL() *string { return this.collectorURL }
+
+// SummaryPrefix is the resolved summary prefix.
+func (this *Pipeline) SummaryPrefix() string { return this.props.SummaryPrefix }
+
+// LogPrefix is the resolved access-log prefix.
+func (this *Pipeline) LogPrefix() string { return this.props.LogPrefix }

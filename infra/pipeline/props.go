@@ -1,0 +1,269 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+
+	"github.com/pmdp/pmdp/internal/logkey"
+	"github.com/pmdp/pmdp/internal/process"
+	"github.com/pmdp/pmdp/internal/summary"
+)
+
+// Props configures a Pipeline. The zero value is the secure, cheap default
+// described in each field's comment.
+type Props struct {
+	// Vpc to put the load balancer in. Default: a new VPC with one public
+	// subnet in each of two availability zones and no NAT gateways (the
+	// load balancer has no targets, so nothing needs outbound access).
+	Vpc awsec2.IVpc
+
+	// FixedResponseStatus is the HTTP status every request gets: 2xx, 4xx
+	// or 5xx. Default: 204 (No Content).
+	FixedResponseStatus int
+	// FixedResponseContentType is one of text/plain, text/css, text/html,
+	// application/javascript, application/json. Default: text/plain.
+	FixedResponseContentType string
+	// FixedResponseBody is at most 1024 characters. Default: empty.
+	FixedResponseBody string
+
+	// CertificateArn adds an HTTPS listener (port 443) with this ACM
+	// certificate. Default: none, HTTP only.
+	CertificateArn string
+	// SslPolicy of the HTTPS listener; must be a TLS 1.3 policy. Default:
+	// RECOMMENDED_TLS (ELBSecurityPolicy-TLS13-1-2-2021-06: TLS 1.3, and
+	// 1.2 for older clients).
+	SslPolicy elbv2.SslPolicy
+	// RedirectHTTPToHTTPS makes the HTTP listener redirect to HTTPS
+	// instead of answering; needs CertificateArn. Default: false.
+	RedirectHTTPToHTTPS bool
+
+	// AllowInvalidHeaderFields keeps header fields with invalid names.
+	// Default: false, the load balancer drops them.
+	AllowInvalidHeaderFields bool
+	// DesyncMitigationMode is monitor, defensive or strictest. Default:
+	// defensive.
+	DesyncMitigationMode string
+	// DeletionProtection protects the load balancer from deletion.
+	// Default: false, so that `cdk destroy` works.
+	DeletionProtection bool
+	// IdleTimeout of client connections, 1 s to 4000 s. Default: 60 s.
+	IdleTimeout time.Duration
+
+	// LogBucket receives the access logs (and, by default, the
+	// summaries). It must use SSE-S3 encryption and allow log delivery.
+	// Default: a new bucket with SSE-S3, public access blocked, TLS-only
+	// access, objects owned by the bucket owner, and the delivery policy.
+	LogBucket awss3.IBucket
+	// LogPrefix is where in the log bucket the load balancer writes
+	// (<prefix>/AWSLogs/...). Default: "logs".
+	LogPrefix string
+	// RawLogExpirationDays deletes raw access logs this many days after
+	// delivery; summaries are kept. Default: 90.
+	RawLogExpirationDays int
+	// RemovalPolicy of a created log bucket. Default: RETAIN, so logs and
+	// summaries outlive the stack.
+	RemovalPolicy awscdk.RemovalPolicy
+
+	// SummaryBucket receives the summaries. Default: the log bucket.
+	SummaryBucket awss3.IBucket
+	// SummaryPrefix starts every summary key; it must end in "/".
+	// Default: "summaries/".
+	SummaryPrefix string
+	// GroupBy is the function's group-by list (see the README's
+	// dimensions). Default: "date,path".
+	GroupBy string
+	// Format of the summaries, csv or jsonl. Default: csv.
+	Format string
+
+	// Code of the function. Default: built from this module's Go source
+	// at synth time for linux/arm64, without Docker.
+	Code awslambda.Code
+	// FunctionMemoryMB, 128 to 10240. Default: 1024 (enough CPU to
+	// inflate and parse at once).
+	FunctionMemoryMB int
+	// FunctionTimeout, 1 s to 15 min. Default: 5 minutes.
+	FunctionTimeout time.Duration
+	// ReservedConcurrency caps concurrent invocations. Default: 0, no
+	// reservation (the account's unreserved pool is used).
+	ReservedConcurrency int
+	// FunctionLogRetention of the function's log group. Default: one month.
+	FunctionLogRetention awslogs.RetentionDays
+	// MaxEventAge is how long Lambda keeps retrying an event (twice at
+	// most) before sending it to the failure queue, 1 min to 6 h.
+	// Default: 6 hours.
+	MaxEventAge time.Duration
+
+	// AlarmTopic receives the alarms. Default: none, unless AlarmEmail
+	// is set.
+	AlarmTopic awssns.ITopic
+	// AlarmEmail subscribes this address to a new alarm topic. Default:
+	// none.
+	AlarmEmail string
+}
+
+// Defaults that Props' zero values stand for.
+const (
+	DefaultFixedResponseStatus      = 204
+	DefaultFixedResponseContentType = "text/plain"
+	DefaultLogPrefix                = "logs"
+	DefaultRawLogExpirationDays     = 90
+	DefaultFunctionMemoryMB         = 1024
+	DefaultFunctionTimeout          = 5 * time.Minute
+	DefaultIdleTimeout              = 60 * time.Second
+	DefaultMaxEventAge              = 6 * time.Hour
+	DefaultDesyncMitigationMode     = "defensive"
+	DefaultSslPolicy                = elbv2.SslPolicy_RECOMMENDED_TLS
+	// MaxFixedResponseBody is ALB's limit on a fixed response's body.
+	MaxFixedResponseBody = 1024
+)
+
+var (
+	fixedStatus  = regexp.MustCompile(`^(2|4|5)\d\d$`)
+	contentTypes = []string{"text/plain", "text/css", "text/html", "application/javascript", "application/json"}
+	certArn      = regexp.MustCompile(`^arn:aws[a-z-]*:(acm|iam):[a-z0-9-]*:\d{12}:(certificate|server-certificate)/.+$`)
+	desyncModes  = []string{"monitor", "defensive", "strictest"}
+)
+
+// withDefaults returns a copy of p with every zero value replaced by its
+// default.
+func (p Props) withDefaults() Props {
+	if p.FixedResponseStatus == 0 {
+		p.FixedResponseStatus = DefaultFixedResponseStatus
+	}
+	if p.FixedResponseContentType == "" {
+		p.FixedResponseContentType = DefaultFixedResponseContentType
+	}
+	if p.SslPolicy == "" {
+		p.SslPolicy = DefaultSslPolicy
+	}
+	if p.DesyncMitigationMode == "" {
+		p.DesyncMitigationMode = DefaultDesyncMitigationMode
+	}
+	if p.IdleTimeout == 0 {
+		p.IdleTimeout = DefaultIdleTimeout
+	}
+	if p.LogPrefix == "" {
+		p.LogPrefix = DefaultLogPrefix
+	}
+	if p.RawLogExpirationDays == 0 {
+		p.RawLogExpirationDays = DefaultRawLogExpirationDays
+	}
+	if p.RemovalPolicy == "" {
+		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+	}
+	if p.SummaryPrefix == "" {
+		p.SummaryPrefix = process.DefaultSummaryPrefix
+	}
+	if p.GroupBy == "" {
+		p.GroupBy = summary.DefaultGroupBy
+	}
+	if p.Format == "" {
+		p.Format = string(summary.CSV)
+	}
+	if p.FunctionMemoryMB == 0 {
+		p.FunctionMemoryMB = DefaultFunctionMemoryMB
+	}
+	if p.FunctionTimeout == 0 {
+		p.FunctionTimeout = DefaultFunctionTimeout
+	}
+	if p.FunctionLogRetention == "" {
+		p.FunctionLogRetention = awslogs.RetentionDays_ONE_MONTH
+	}
+	if p.MaxEventAge == 0 {
+		p.MaxEventAge = DefaultMaxEventAge
+	}
+	return p
+}
+
+// Validate checks p as CloudFormation and ALB would, before synth, and
+// reports every problem at once. A nil *Props is the default and valid.
+func (p *Props) Validate() error {
+	if p == nil {
+		return nil
+	}
+	v := p.withDefaults()
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	if !fixedStatus.MatchString(fmt.Sprint(v.FixedResponseStatus)) {
+		add("FixedResponseStatus %d: must be 2xx, 4xx or 5xx", v.FixedResponseStatus)
+	}
+	if !slices.Contains(contentTypes, v.FixedResponseContentType) {
+		add("FixedResponseContentType %q: must be one of %s", v.FixedResponseContentType, strings.Join(contentTypes, ", "))
+	}
+	if n := len([]rune(v.FixedResponseBody)); n > MaxFixedResponseBody {
+		add("FixedResponseBody: %d characters, at most %d", n, MaxFixedResponseBody)
+	}
+	if v.CertificateArn != "" && !certArn.MatchString(v.CertificateArn) {
+		add("CertificateArn %q: not an ACM or IAM certificate ARN", v.CertificateArn)
+	}
+	if v.RedirectHTTPToHTTPS && v.CertificateArn == "" {
+		add("RedirectHTTPToHTTPS needs CertificateArn: there is no HTTPS listener to redirect to")
+	}
+	if p.SslPolicy != "" && !strings.Contains(string(p.SslPolicy), "TLS13") {
+		add("SslPolicy %q: must be a TLS 1.3 policy", p.SslPolicy)
+	}
+	if !slices.Contains(desyncModes, v.DesyncMitigationMode) {
+		add("DesyncMitigationMode %q: must be one of %s", v.DesyncMitigationMode, strings.Join(desyncModes, ", "))
+	}
+	if v.IdleTimeout < time.Second || v.IdleTimeout > 4000*time.Second || v.IdleTimeout%time.Second != 0 {
+		add("IdleTimeout %v: must be whole seconds from 1 s to 4000 s", v.IdleTimeout)
+	}
+	if err := logkey.ValidateLogPrefix(v.LogPrefix); err != nil {
+		add("LogPrefix: %v", err)
+	}
+	if v.RawLogExpirationDays < 1 {
+		add("RawLogExpirationDays %d: must be at least 1", v.RawLogExpirationDays)
+	}
+	switch v.RemovalPolicy {
+	case awscdk.RemovalPolicy_RETAIN, awscdk.RemovalPolicy_DESTROY, awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE:
+	default:
+		add("RemovalPolicy %q: must be RETAIN, DESTROY or RETAIN_ON_UPDATE_OR_DELETE", v.RemovalPolicy)
+	}
+	if err := process.ValidatePrefix(v.SummaryPrefix); err != nil {
+		add("SummaryPrefix: %v", err)
+	}
+	if p.SummaryBucket == nil && strings.HasPrefix(v.LogPrefix+"/", v.SummaryPrefix) {
+		add("SummaryPrefix %q contains the log prefix %q: logs would be refused as summaries", v.SummaryPrefix, v.LogPrefix)
+	}
+	if _, err := summary.ParseDimensions(v.GroupBy); err != nil {
+		add("GroupBy: %v", strings.ReplaceAll(err.Error(), "\n", "; "))
+	}
+	if _, err := summary.ParseFormat(v.Format); err != nil {
+		add("Format: %v", err)
+	}
+	if v.FunctionMemoryMB < 128 || v.FunctionMemoryMB > 10240 {
+		add("FunctionMemoryMB %d: must be from 128 to 10240", v.FunctionMemoryMB)
+	}
+	if v.FunctionTimeout < time.Second || v.FunctionTimeout > 15*time.Minute || v.FunctionTimeout%time.Second != 0 {
+		add("FunctionTimeout %v: must be whole seconds from 1 s to 15 min", v.FunctionTimeout)
+	}
+	if v.ReservedConcurrency < 0 {
+		add("ReservedConcurrency %d: must not be negative", v.ReservedConcurrency)
+	}
+	if v.MaxEventAge < time.Minute || v.MaxEventAge > 6*time.Hour || v.MaxEventAge%time.Second != 0 {
+		add("MaxEventAge %v: must be whole seconds from 1 min to 6 h", v.MaxEventAge)
+	}
+	if v.AlarmEmail != "" {
+		if addr, err := mail.ParseAddress(v.AlarmEmail); err != nil || addr.Address != v.AlarmEmail {
+			add("AlarmEmail %q: not an email address", v.AlarmEmail)
+		}
+		if v.AlarmTopic != nil {
+			add("AlarmEmail and AlarmTopic are both set: subscribe the address to your topic instead")
+		}
+	}
+	return errors.Join(errs...)
+}

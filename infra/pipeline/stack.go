@@ -1,0 +1,100 @@
+package pipeline
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// featureFlags are the feature flags aws-cdk-lib recommends for new
+// projects (its recommended-feature-flags.json, copied from the version in
+// go.mod; a test keeps the copy in step). They live in code, not only in
+// cdk.json, because cdk.json reaches only the CDK CLI: tests and `go run`
+// would otherwise build a different template.
+//
+//go:embed feature-flags.json
+var featureFlags []byte
+
+// FeatureFlags returns the context values that switch on the recommended
+// feature flags.
+func FeatureFlags() map[string]any {
+	var flags map[string]any
+	if err := json.Unmarshal(featureFlags, &flags); err != nil {
+		panic(fmt.Sprintf("embedded feature-flags.json: %v", err)) // cannot happen: tested
+	}
+	return flags
+}
+
+// NewApp returns an App with the recommended feature flags, the extra
+// context given, and cdk-nag's AwsSolutions checks, whose report goes into
+// the output directory.
+func NewApp(context map[string]any, outdir string) awscdk.App {
+	ctx := FeatureFlags()
+	for k, v := range context {
+		ctx[k] = v
+	}
+	props := &awscdk.AppProps{Context: &ctx}
+	if outdir != "" {
+		props.Outdir = jsii.String(outdir)
+	}
+	app := awscdk.NewApp(props)
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Reports: jsii.Bool(true), Verbose: jsii.Bool(true)}), nil)
+	return app
+}
+
+// StackProps configures NewStack.
+type StackProps struct {
+	awscdk.StackProps
+	Pipeline *Props
+}
+
+// NewStack is the stack `cdk deploy` deploys: one Pipeline and the
+// outputs people need, the collector URL first.
+func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.Stack {
+	var sp awscdk.StackProps
+	var pp *Props
+	if props != nil {
+		sp, pp = props.StackProps, props.Pipeline
+	}
+	if sp.Description == nil {
+		sp.Description = jsii.String("pmdp: the poor man's data pipeline (ALB access logs to event counts)")
+	}
+	stack := awscdk.NewStack(scope, &id, &sp)
+	p := New(stack, "Pipeline", pp)
+	output := func(id, description string, value *string) {
+		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(description)})
+	}
+	output("CollectorUrl", "Send events here, e.g. curl '<url>?ev=signup&uid=42'", p.CollectorURL())
+	output("LogBucketName", "Bucket receiving the access logs", p.LogBucket().BucketName())
+	output("SummaryBucketName", "Bucket receiving the summaries, under "+p.SummaryPrefix(), p.SummaryBucket().BucketName())
+	output("FunctionName", "Function summarizing each log file", p.Function().FunctionName())
+	output("FailureQueueUrl", "Events the function failed on after its retries", p.FailureQueue().QueueUrl())
+	suppressNotificationHandler(stack)
+	return stack
+}
+
+// suppressNotificationHandler explains the findings on the function CDK
+// itself adds to manage bucket notifications.
+func suppressNotificationHandler(stack awscdk.Stack) {
+	path := *stack.Node().Path() + "/BucketNotificationsHandler050a0587b7544547bf325f094a3db834/Role"
+	if stack.Node().TryFindChild(jsii.String("BucketNotificationsHandler050a0587b7544547bf325f094a3db834")) == nil {
+		return
+	}
+	cdknag.NagSuppressions_AddResourceSuppressionsByPath(stack, jsii.String(path), &[]*cdknag.NagPackSuppression{
+		{
+			Id:        jsii.String("AwsSolutions-IAM4"),
+			Reason:    jsii.String("CDK's own bucket-notification handler uses the basic execution role to write its logs."),
+			AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
+		},
+		{
+			Id:        jsii.String("AwsSolutions-IAM5"),
+			Reason:    jsii.String("CDK's own bucket-notification handler must be able to configure notifications on the bucket."),
+			AppliesTo: &[]any{"Resource::*"},
+		},
+	}, jsii.Bool(true))
+}
