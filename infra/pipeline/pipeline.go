@@ -263,26 +263,32 @@ func (this *Pipeline) processing() {
 		awss3notifications.NewLambdaDestination(fn),
 		&awss3.NotificationKeyFilter{Prefix: jsii.String(filter.Prefix), Suffix: jsii.String(filter.Suffix)})
 
+	stack := awscdk.Stack_Of(this.Construct)
 	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
 		Id:     jsii.String("AwsSolutions-IAM5"),
 		Reason: jsii.String("Object-level wildcards are confined to the log prefix (read), the summary prefix (write) and the function's own log streams."),
 		AppliesTo: &[]any{
-			"Resource::<" + logicalIDOf(this.logBucket) + ".Arn>/" + filter.Prefix + "*",
-			"Resource::<" + logicalIDOf(this.summaryBucket) + ".Arn>/" + p.SummaryPrefix + "*",
-			"Resource::<" + logicalIDOf(logGroup) + ".Arn>",
-			"Resource::<" + logicalIDOf(logGroup) + ".Arn>:*",
+			nagResource(stack, this.logBucket.BucketArn(), "/"+filter.Prefix+"*"),
+			nagResource(stack, this.summaryBucket.BucketArn(), "/"+p.SummaryPrefix+"*"),
+			nagResource(stack, logGroup.LogGroupArn(), ""),
+			nagResource(stack, logGroup.LogGroupArn(), ":*"),
 		},
 	}}, jsii.Bool(true))
 }
 
-// logicalIDOf returns the CloudFormation logical ID of a construct's
-// default resource, as cdk-nag writes it in IAM5 findings.
-func logicalIDOf(c constructs.IConstruct) string {
-	res, ok := c.Node().DefaultChild().(awscdk.CfnElement)
-	if !ok {
-		return "imported"
+// nagResource writes a resource ARN with suffix the way cdk-nag names it
+// in findings: <LogicalId.Arn> for a resource of this stack, the ARN
+// itself for an imported one.
+func nagResource(stack awscdk.Stack, arn *string, suffix string) string {
+	switch v := stack.Resolve(arn).(type) {
+	case string:
+		return "Resource::" + v + suffix
+	case map[string]any:
+		if ga, ok := v["Fn::GetAtt"].([]any); ok && len(ga) == 2 {
+			return fmt.Sprintf("Resource::<%v.%v>%s", ga[0], ga[1], suffix)
+		}
 	}
-	return *awscdk.Stack_Of(c).GetLogicalId(res)
+	return "Resource::" + *arn + suffix
 }
 
 func (this *Pipeline) failures() {
