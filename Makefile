@@ -18,6 +18,11 @@ RIE := .local/aws-lambda-rie-$(RIE_VERSION)/aws-lambda-rie
 # The function as Lambda runs it: provided.al2023 on arm64.
 LAMBDA_BUILD := GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -buildvcs=false -ldflags "-s -w"
 LAMBDA_MAX_BYTES := 15000000
+# The CDK command line, pinned to one exact version, run through npx.
+CDK_VERSION := 2.1148.1
+CDK := npx --yes aws-cdk@$(CDK_VERSION)
+CDK_ARGS ?=
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # Fuzz targets as package:Target.
 FUZZ_TARGETS := \
 	./internal/accesslog:FuzzSplit \
@@ -25,12 +30,12 @@ FUZZ_TARGETS := \
 	./internal/summary:FuzzQueryValue \
 	./internal/logkey:FuzzClassify
 
-.PHONY: all test fmt-check vet unit fuzz lint bench build lambda tools clean distclean
+.PHONY: all test fmt-check vet unit infra-test fuzz lint bench build lambda tools synth deploy diff destroy clean distclean
 
 all: test
 
 ## test: everything CI checks: formatting, vet, all tests with -race (the function under the Lambda emulator too), brief fuzzing, the arm64 build and its size
-test: fmt-check vet unit fuzz lambda
+test: fmt-check vet unit infra-test fuzz lambda
 
 fmt-check:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
@@ -42,6 +47,10 @@ vet:
 # against versitygw; it needs the two tools, so unit installs them first.
 unit: tools
 	PMDP_RIE=$(CURDIR)/$(RIE) PMDP_VERSITYGW=$(CURDIR)/$(VERSITYGW) $(GO) test -race -count=1 $(RACE_PKGS)
+
+# CDK packages: no -race (it only slows jsii's calls), no parallel tests.
+infra-test:
+	$(GO) test -count=1 ./infra/...
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
@@ -77,6 +86,21 @@ lambda:
 	@size=$$(stat -c %s bin/lambda/bootstrap); \
 	echo "bin/lambda/bootstrap: $$size bytes ($$(( size / 1000000 )) MB, limit $$(( $(LAMBDA_MAX_BYTES) / 1000000 )) MB)"; \
 	[ $$size -le $(LAMBDA_MAX_BYTES) ] || { echo "bootstrap is over the limit" >&2; exit 1; }
+
+## synth: the CloudFormation template and the cdk-nag report, into cdk.out/
+synth:
+	$(CDK) synth --quiet $(CDK_ARGS)
+	@echo "template: cdk.out/Pmdp.template.json; cdk-nag report: cdk.out/AwsSolutions-*-NagReport.csv"
+
+## deploy / diff / destroy: the same CLI against your AWS account
+deploy:
+	$(CDK) deploy $(CDK_ARGS)
+
+diff:
+	$(CDK) diff $(CDK_ARGS)
+
+destroy:
+	$(CDK) destroy $(CDK_ARGS)
 
 ## build: the pmdp command for this machine, into bin/
 build:

@@ -570,3 +570,47 @@ func TestFeatureFlagsMatchTheLibrary(t *testing.T) {
 		return
 	}
 }
+
+// Another module imports the construct through a replace directive and
+// synthesizes a stack with it: the function's code must be found and
+// built from there too.
+func TestReuseFromAnotherModule(t *testing.T) {
+	out := t.TempDir()
+	run := exec.Command("go", "run", ".")
+	run.Dir = filepath.Join("testdata", "consumer")
+	run.Env = append(os.Environ(), "CDK_OUTDIR="+out)
+	if msg, err := run.CombinedOutput(); err != nil {
+		t.Fatalf("synthesizing the consumer app: %v\n%s", err, msg)
+	}
+	raw, err := os.ReadFile(filepath.Join(out, "Analytics.template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tm template
+	if err := json.Unmarshal(raw, &tm); err != nil {
+		t.Fatal(err)
+	}
+	var fn map[string]any
+	for _, f := range tm.resources("AWS::Lambda::Function") {
+		if props(f)["Handler"] == "bootstrap" {
+			fn = props(f)
+		}
+	}
+	if fn == nil {
+		t.Fatal("the consumer's stack has no pmdp function")
+	}
+	env, _ := json.Marshal(fn["Environment"])
+	if !strings.Contains(string(env), `"PMDP_SUMMARY_PREFIX":"events/"`) || !strings.Contains(string(env), `"PMDP_GROUP_BY":"date,query:ev"`) {
+		t.Errorf("environment %s", env)
+	}
+	// The staged asset holds the built function.
+	key := fn["Code"].(map[string]any)["S3Key"].(string)
+	hash := strings.TrimSuffix(key, ".zip")
+	info, err := os.Stat(filepath.Join(out, "asset."+hash, "bootstrap"))
+	if err != nil || info.Size() < 1_000_000 {
+		t.Errorf("staged asset: %v, %v", info, err)
+	}
+	if len(tm.resources("AWS::S3::Bucket")) != 2 {
+		t.Errorf("%d buckets: want the consumer's summary bucket and the pipeline's log bucket", len(tm.resources("AWS::S3::Bucket")))
+	}
+}
