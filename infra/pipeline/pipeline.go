@@ -26,8 +26,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/pmdp/pmdp/internal/handler"
 	"github.com/pmdp/pmdp/internal/logkey"
+	"github.com/pmdp/pmdp/internal/process"
 )
 
 // Pipeline is the whole pmdp pipeline. Its child construct IDs are stable:
@@ -251,10 +251,10 @@ func (this *Pipeline) processing() {
 		LogGroup:                     logGroup,
 		RecursiveLoop:                awslambda.RecursiveLoop_TERMINATE,
 		Environment: &map[string]*string{
-			handler.EnvSummaryBucket: this.summaryBucket.BucketName(),
-			handler.EnvSummaryPrefix: jsii.String(p.SummaryPrefix),
-			handler.EnvGroupBy:       jsii.String(p.GroupBy),
-			handler.EnvFormat:        jsii.String(p.Format),
+			process.EnvSummaryBucket: this.summaryBucket.BucketName(),
+			process.EnvSummaryPrefix: jsii.String(p.SummaryPrefix),
+			process.EnvGroupBy:       jsii.String(p.GroupBy),
+			process.EnvFormat:        jsii.String(p.Format),
 		},
 	})
 	this.function = fn

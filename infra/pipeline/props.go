@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 
+	"github.com/pmdp/pmdp/internal/collector"
 	"github.com/pmdp/pmdp/internal/logkey"
 	"github.com/pmdp/pmdp/internal/process"
 	"github.com/pmdp/pmdp/internal/summary"
@@ -116,8 +117,8 @@ type Props struct {
 
 // Defaults that Props' zero values stand for.
 const (
-	DefaultFixedResponseStatus      = 204
-	DefaultFixedResponseContentType = "text/plain"
+	DefaultFixedResponseStatus      = collector.DefaultStatus
+	DefaultFixedResponseContentType = collector.DefaultContentType
 	DefaultLogPrefix                = "logs"
 	DefaultRawLogExpirationDays     = 90
 	DefaultFunctionMemoryMB         = 1024
@@ -126,26 +127,23 @@ const (
 	DefaultMaxEventAge              = 6 * time.Hour
 	DefaultDesyncMitigationMode     = "defensive"
 	DefaultSslPolicy                = elbv2.SslPolicy_RECOMMENDED_TLS
-	// MaxFixedResponseBody is ALB's limit on a fixed response's body.
-	MaxFixedResponseBody = 1024
 )
 
 var (
-	fixedStatus  = regexp.MustCompile(`^(2|4|5)\d\d$`)
-	contentTypes = []string{"text/plain", "text/css", "text/html", "application/javascript", "application/json"}
-	certArn      = regexp.MustCompile(`^arn:aws[a-z-]*:(acm|iam):[a-z0-9-]*:\d{12}:(certificate|server-certificate)/.+$`)
-	desyncModes  = []string{"monitor", "defensive", "strictest"}
+	certArn     = regexp.MustCompile(`^arn:aws[a-z-]*:(acm|iam):[a-z0-9-]*:\d{12}:(certificate|server-certificate)/.+$`)
+	desyncModes = []string{"monitor", "defensive", "strictest"}
 )
+
+// fixedResponse is the listener's answer as the local collector knows it.
+func (p Props) fixedResponse() collector.FixedResponse {
+	return collector.FixedResponse{Status: p.FixedResponseStatus, ContentType: p.FixedResponseContentType, Body: p.FixedResponseBody}
+}
 
 // withDefaults returns a copy of p with every zero value replaced by its
 // default.
 func (p Props) withDefaults() Props {
-	if p.FixedResponseStatus == 0 {
-		p.FixedResponseStatus = DefaultFixedResponseStatus
-	}
-	if p.FixedResponseContentType == "" {
-		p.FixedResponseContentType = DefaultFixedResponseContentType
-	}
+	fr := p.fixedResponse().WithDefaults()
+	p.FixedResponseStatus, p.FixedResponseContentType = fr.Status, fr.ContentType
 	if p.SslPolicy == "" {
 		p.SslPolicy = DefaultSslPolicy
 	}
@@ -198,14 +196,8 @@ func (p *Props) Validate() error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 
-	if !fixedStatus.MatchString(fmt.Sprint(v.FixedResponseStatus)) {
-		add("FixedResponseStatus %d: must be 2xx, 4xx or 5xx", v.FixedResponseStatus)
-	}
-	if !slices.Contains(contentTypes, v.FixedResponseContentType) {
-		add("FixedResponseContentType %q: must be one of %s", v.FixedResponseContentType, strings.Join(contentTypes, ", "))
-	}
-	if n := len([]rune(v.FixedResponseBody)); n > MaxFixedResponseBody {
-		add("FixedResponseBody: %d characters, at most %d", n, MaxFixedResponseBody)
+	if err := v.fixedResponse().Validate("FixedResponse"); err != nil {
+		errs = append(errs, err)
 	}
 	if v.CertificateArn != "" && !certArn.MatchString(v.CertificateArn) {
 		add("CertificateArn %q: not an ACM or IAM certificate ARN", v.CertificateArn)

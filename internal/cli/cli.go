@@ -16,6 +16,7 @@ const usage = `pmdp: the poor man's data pipeline.
 Usage:
   pmdp summarize [flags] PATH...   count requests in ALB or Classic ELB access logs
   pmdp generate [flags]            write a realistic ALB access log and its expected counts
+  pmdp local [flags]               run the whole pipeline on this machine
   pmdp help [COMMAND]              show help
 
 Run 'pmdp help summarize' for the flags of a command.
@@ -35,6 +36,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return env.summarize(rest)
 	case "generate":
 		return env.generate(rest)
+	case "local":
+		return env.local(rest)
 	case "help", "-h", "-help", "--help":
 		return env.help(rest)
 	default:
@@ -59,6 +62,9 @@ func (e *env) help(args []string) int {
 		fs.Usage()
 	case "generate":
 		fs, _ := generateFlagSet(e.stdout)
+		fs.Usage()
+	case "local":
+		fs, _, _ := localFlagSet(e.stdout)
 		fs.Usage()
 	default:
 		fmt.Fprintf(e.stderr, "pmdp: unknown command %q\n", args[0])

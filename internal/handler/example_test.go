@@ -22,8 +22,8 @@ func (nothingStore) Get(_ context.Context, bucket, key string) (*objstore.Object
 }
 
 func ExampleHandler_Handle() {
-	cfg, err := handler.ConfigFromEnv(func(name string) string {
-		return map[string]string{handler.EnvGroupBy: "date,query:ev"}[name]
+	cfg, err := process.ConfigFromEnv(func(name string) string {
+		return map[string]string{process.EnvGroupBy: "date,query:ev"}[name]
 	})
 	if err != nil {
 		fmt.Println(err)

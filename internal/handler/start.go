@@ -23,7 +23,7 @@ func UnderLambda() bool { return os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" }
 // the configuration is invalid, and then before the first invocation.
 func Start() error {
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	cfg, err := ConfigFromEnv(os.Getenv)
+	cfg, err := process.ConfigFromEnv(os.Getenv)
 	if err != nil {
 		log.Error("invalid configuration", "error", err)
 		return fmt.Errorf("invalid configuration: %w", err)

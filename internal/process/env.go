@@ -1,14 +1,14 @@
-package handler
+package process
 
 import (
 	"errors"
 	"fmt"
 
-	"github.com/pmdp/pmdp/internal/process"
 	"github.com/pmdp/pmdp/internal/summary"
 )
 
-// The environment variables that configure the function.
+// The environment variables that configure the function (and the
+// local pipeline's copy of it).
 const (
 	EnvSummaryBucket = "PMDP_SUMMARY_BUCKET" // default: the bucket of the event
 	EnvSummaryPrefix = "PMDP_SUMMARY_PREFIX" // default: summaries/
@@ -19,13 +19,13 @@ const (
 // ConfigFromEnv reads the processing configuration from the environment
 // through getenv (os.Getenv in production). Every invalid variable is
 // reported, each by name.
-func ConfigFromEnv(getenv func(string) string) (process.Config, error) {
-	cfg := process.DefaultConfig()
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	cfg := DefaultConfig()
 	var errs []error
 	cfg.SummaryBucket = getenv(EnvSummaryBucket)
 	if v := getenv(EnvSummaryPrefix); v != "" {
 		cfg.SummaryPrefix = v
-		if err := process.ValidatePrefix(v); err != nil {
+		if err := ValidatePrefix(v); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", EnvSummaryPrefix, err))
 		}
 	}

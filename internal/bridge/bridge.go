@@ -1,0 +1,300 @@
+// Package bridge connects a local S3 stand-in's bucket events to the Lambda
+// runtime interface emulator the way S3 and Lambda connect them in AWS: it
+// takes versitygw's webhook posts, rebuilds AWS-shaped S3 events, applies
+// the stack's notification filter, invokes the function one event at a
+// time, retries failures like Lambda's asynchronous invocation, and records
+// the events that still fail (the local failure queue).
+package bridge
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pmdp/pmdp/internal/logkey"
+	"github.com/pmdp/pmdp/internal/s3event"
+)
+
+// gatewayEvent is what versitygw posts: S3's record shape, but event names
+// keep their "s3:" prefix, keys are not URL-encoded, and an empty Glacier
+// block that aws-lambda-go's types cannot decode comes along.
+type gatewayEvent struct {
+	Event   string `json:"Event"` // "s3:TestEvent" on start-up
+	Records []struct {
+		EventName string `json:"eventName"`
+		EventTime string `json:"eventTime"`
+		S3        struct {
+			Bucket struct {
+				Name string `json:"name"`
+			} `json:"bucket"`
+			Object struct {
+				Key  string  `json:"key"`
+				Size int64   `json:"size"`
+				ETag *string `json:"eTag"`
+			} `json:"object"`
+		} `json:"s3"`
+	} `json:"Records"`
+}
+
+// Invoker runs the function once with an event and reports the function's
+// error, if any.
+type Invoker interface {
+	Invoke(ctx context.Context, payload []byte) error
+}
+
+// Config configures a Bridge.
+type Config struct {
+	Filter  logkey.Filter // the stack's notification filter
+	Region  string        // written into events; default us-east-1
+	Invoker Invoker
+	// Retries after a failed invocation; Lambda's asynchronous invocation
+	// makes two. Default 2.
+	Retries int
+	// Backoff before the first retry, doubling after; Lambda waits
+	// minutes, locally a second is enough. Default 1 s.
+	Backoff time.Duration
+	// Failures receives one JSON line per event that still failed.
+	Failures io.Writer
+	Log      *slog.Logger
+}
+
+// Failure is one line of the failure record.
+type Failure struct {
+	Time     time.Time       `json:"time"`
+	Event    json.RawMessage `json:"event"`
+	Error    string          `json:"error"`
+	Attempts int             `json:"attempts"`
+}
+
+// Bridge is an http.Handler for the webhook; Run works through the queue.
+type Bridge struct {
+	cfg   Config
+	queue chan []byte
+
+	mu                             sync.Mutex
+	received, filtered, pending    int
+	delivered, failed, invocations int
+	idle                           *sync.Cond
+}
+
+// Stats counts what the bridge has seen.
+type Stats struct {
+	Received    int // object records posted by the gateway
+	Filtered    int // records outside the notification filter
+	Delivered   int // events the function took without error
+	Failed      int // events recorded as failures after their retries
+	Invocations int // invocations, retries included
+	Pending     int // events queued or being delivered
+}
+
+// New returns a Bridge; call Run to deliver.
+func New(cfg Config) *Bridge {
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if cfg.Retries == 0 {
+		cfg.Retries = 2
+	}
+	if cfg.Backoff == 0 {
+		cfg.Backoff = time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	b := &Bridge{cfg: cfg, queue: make(chan []byte, 4096)}
+	b.idle = sync.NewCond(&b.mu)
+	return b
+}
+
+// ServeHTTP accepts a webhook post and answers at once: the gateway gives
+// each post three seconds and never retries.
+func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	events, err := b.Reshape(body)
+	if err != nil {
+		b.cfg.Log.Error("webhook post is not a bucket event", "error", err)
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	for _, ev := range events {
+		b.Enqueue(ev)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// Reshape turns one gateway post into the S3 events AWS would send for it:
+// one per object record that passes the filter, with URL-encoded keys and
+// AWS's event names. The gateway's test event yields none.
+func (b *Bridge) Reshape(post []byte) ([][]byte, error) {
+	var ge gatewayEvent
+	if err := json.Unmarshal(post, &ge); err != nil {
+		return nil, err
+	}
+	if ge.Event == "s3:TestEvent" {
+		return nil, nil
+	}
+	var out [][]byte
+	for _, r := range ge.Records {
+		b.count(func() { b.received++ })
+		name := strings.TrimPrefix(r.EventName, "s3:")
+		key := r.S3.Object.Key
+		if !strings.HasPrefix(name, "ObjectCreated:") || !b.cfg.Filter.Matches(key) {
+			b.count(func() { b.filtered++ })
+			continue
+		}
+		at, err := time.Parse(time.RFC3339Nano, r.EventTime)
+		if err != nil {
+			at = time.Now()
+		}
+		etag := ""
+		if r.S3.Object.ETag != nil {
+			etag = *r.S3.Object.ETag
+		}
+		ev := s3event.ObjectCreated(b.cfg.Region, r.S3.Bucket.Name, at, s3event.Object{Key: key, Size: r.S3.Object.Size, ETag: etag})
+		ev.Records[0].EventName = name
+		payload, err := json.Marshal(ev)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, payload)
+	}
+	return out, nil
+}
+
+func (b *Bridge) count(f func()) {
+	b.mu.Lock()
+	f()
+	b.mu.Unlock()
+}
+
+// Enqueue queues an AWS-shaped event for delivery, as S3 does; delivering
+// the same event twice is what S3's at-least-once delivery may do.
+func (b *Bridge) Enqueue(event []byte) {
+	b.count(func() { b.pending++ })
+	b.queue <- event
+}
+
+// Run delivers queued events one at a time (the emulator takes one
+// invocation at a time) until ctx is done.
+func (b *Bridge) Run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev := <-b.queue:
+			b.deliver(ctx, ev)
+			b.mu.Lock()
+			b.pending--
+			b.idle.Broadcast()
+			b.mu.Unlock()
+		}
+	}
+}
+
+func (b *Bridge) deliver(ctx context.Context, ev []byte) {
+	wait := b.cfg.Backoff
+	var err error
+	attempts := 0
+	for attempt := 0; attempt <= b.cfg.Retries; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+			wait *= 2
+		}
+		attempts++
+		b.count(func() { b.invocations++ })
+		if err = b.cfg.Invoker.Invoke(ctx, ev); err == nil {
+			b.count(func() { b.delivered++ })
+			return
+		}
+		b.cfg.Log.Warn("invocation failed", "attempt", attempts, "error", err)
+	}
+	b.count(func() { b.failed++ })
+	b.cfg.Log.Error("event failed after its retries; recorded", "error", err)
+	if b.cfg.Failures != nil {
+		line, _ := json.Marshal(Failure{Time: time.Now().UTC(), Event: ev, Error: err.Error(), Attempts: attempts})
+		b.mu.Lock()
+		_, _ = b.cfg.Failures.Write(append(line, '\n'))
+		b.mu.Unlock()
+	}
+}
+
+// Stats returns the counts so far.
+func (b *Bridge) Stats() Stats {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return Stats{Received: b.received, Filtered: b.filtered, Delivered: b.delivered,
+		Failed: b.failed, Invocations: b.invocations, Pending: b.pending}
+}
+
+// WaitIdle blocks until no event is queued or being delivered, or ctx is
+// done.
+func (b *Bridge) WaitIdle(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, func() {
+		b.mu.Lock()
+		b.idle.Broadcast()
+		b.mu.Unlock()
+	})
+	defer stop()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for b.pending > 0 {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		b.idle.Wait()
+	}
+	return nil
+}
+
+// Emulator invokes a function through the Lambda runtime interface
+// emulator's invoke API.
+type Emulator struct {
+	URL    string // http://host:port/2015-03-31/functions/function/invocations
+	Client *http.Client
+}
+
+// Invoke posts payload and reads the function's answer: the emulator says
+// HTTP 200 even when the function fails, with the error in the body.
+func (e Emulator) Invoke(ctx context.Context, payload []byte) error {
+	client := e.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.URL, bytes.NewReader(payload))
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("invoking the emulator: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("emulator answered %s: %s", resp.Status, bytes.TrimSpace(body))
+	}
+	var fnErr struct {
+		ErrorMessage string `json:"errorMessage"`
+		ErrorType    string `json:"errorType"`
+	}
+	if json.Unmarshal(body, &fnErr) == nil && fnErr.ErrorMessage != "" {
+		return errors.New(fnErr.ErrorMessage)
+	}
+	return nil
+}

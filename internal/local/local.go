@@ -1,0 +1,295 @@
+// Package local runs the whole pipeline on one machine: versitygw as S3,
+// the function's binary under AWS's Lambda runtime interface emulator, the
+// notification bridge between them, and a collector that answers and logs
+// requests like the stack's load balancer. Everything listens on 127.0.0.1
+// only, on free ports.
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/pmdp/pmdp/internal/bridge"
+	"github.com/pmdp/pmdp/internal/collector"
+	"github.com/pmdp/pmdp/internal/logkey"
+	"github.com/pmdp/pmdp/internal/objstore"
+	"github.com/pmdp/pmdp/internal/process"
+)
+
+// Fixed local settings: credentials only versitygw and the function share.
+const (
+	AccessKey = "pmdp-local"
+	SecretKey = "pmdp-local-secret"
+	Region    = "us-east-1"
+	Bucket    = "pmdp-logs"
+	LogPrefix = "logs"
+)
+
+// Config says which binaries to run and how.
+type Config struct {
+	VersityGW string // path of versitygw
+	RIE       string // path of aws-lambda-rie
+	Bootstrap string // the function's binary, built for this machine
+	// DataDir holds the bucket's files (versitygw's posix back end) and
+	// the failure record. Required.
+	DataDir  string
+	Interval time.Duration           // collector's delivery interval; default 10 s
+	Response collector.FixedResponse // the listener's answer
+	GroupBy  string                  // function's PMDP_GROUP_BY; default date,path
+	Format   string                  // function's PMDP_FORMAT; default csv
+	// Backoff before the bridge's first retry; default 1 s.
+	Backoff time.Duration
+	Log     *slog.Logger // default: discard
+	// ProcessOutput receives the child processes' output; default: discard.
+	ProcessOutput io.Writer
+}
+
+// Pipeline is a running local pipeline.
+type Pipeline struct {
+	CollectorURL string     // send requests here
+	S3Endpoint   string     // versitygw
+	S3           *s3.Client // a client for it, with the local credentials
+	Bucket       string
+	FailureFile  string // the local failure queue, one JSON line per event
+	BucketDir    string // where the bucket's objects are files
+	Bridge       *bridge.Bridge
+	Collector    *collector.Collector
+
+	cancel   context.CancelFunc
+	procs    []*exec.Cmd
+	servers  []*http.Server
+	wg       sync.WaitGroup
+	failures *os.File
+	closed   sync.Once
+}
+
+// Start brings the pipeline up in the order the pieces depend on each
+// other (emulator, bridge, versitygw, collector) and returns once all
+// answer. On error it stops whatever it had started.
+func Start(ctx context.Context, cfg Config) (_ *Pipeline, err error) {
+	if cfg.VersityGW == "" || cfg.RIE == "" || cfg.Bootstrap == "" || cfg.DataDir == "" {
+		return nil, errors.New("local: VersityGW, RIE, Bootstrap and DataDir are required")
+	}
+	if err := cfg.Response.Validate("response "); err != nil {
+		return nil, err
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.ProcessOutput == nil {
+		cfg.ProcessOutput = io.Discard
+	}
+	s3Dir := filepath.Join(cfg.DataDir, "s3")
+	if err := os.MkdirAll(s3Dir, 0o755); err != nil {
+		return nil, err
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	p := &Pipeline{cancel: cancel, Bucket: Bucket, BucketDir: filepath.Join(s3Dir, Bucket)}
+	defer func() {
+		if err != nil {
+			p.Close()
+		}
+	}()
+
+	s3Port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	p.S3Endpoint = "http://127.0.0.1:" + s3Port
+
+	// 1. The emulator, running the function against the local S3.
+	apiPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	rtPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	env := append(os.Environ(),
+		"AWS_REGION="+Region, "AWS_ACCESS_KEY_ID="+AccessKey, "AWS_SECRET_ACCESS_KEY="+SecretKey,
+		"AWS_ENDPOINT_URL_S3="+p.S3Endpoint,
+		process.EnvSummaryPrefix+"="+process.DefaultSummaryPrefix,
+	)
+	if cfg.GroupBy != "" {
+		env = append(env, process.EnvGroupBy+"="+cfg.GroupBy)
+	}
+	if cfg.Format != "" {
+		env = append(env, process.EnvFormat+"="+cfg.Format)
+	}
+	if err := p.spawn(cfg, env, cfg.RIE,
+		"--runtime-interface-emulator-address", "127.0.0.1:"+apiPort,
+		"--runtime-api-address", "127.0.0.1:"+rtPort, cfg.Bootstrap); err != nil {
+		return nil, err
+	}
+	if err := waitListening(ctx, "127.0.0.1:"+apiPort); err != nil {
+		return nil, fmt.Errorf("the Lambda emulator did not start: %w", err)
+	}
+
+	// 2. The bridge, which versitygw checks for when it starts.
+	p.FailureFile = filepath.Join(cfg.DataDir, "failures.jsonl")
+	if p.failures, err = os.OpenFile(p.FailureFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err != nil {
+		return nil, err
+	}
+	p.Bridge = bridge.New(bridge.Config{
+		Filter:   logkey.NotificationFilter(LogPrefix),
+		Region:   Region,
+		Invoker:  bridge.Emulator{URL: "http://127.0.0.1:" + apiPort + "/2015-03-31/functions/function/invocations"},
+		Backoff:  cfg.Backoff,
+		Failures: p.failures,
+		Log:      cfg.Log.With("part", "bridge"),
+	})
+	bridgeURL, err := p.serve(p.Bridge)
+	if err != nil {
+		return nil, err
+	}
+	p.wg.Add(1)
+	go func() { defer p.wg.Done(); p.Bridge.Run(runCtx) }()
+
+	// 3. The S3 stand-in, posting its bucket events to the bridge.
+	if err := p.spawn(cfg, os.Environ(), cfg.VersityGW,
+		"--port", "127.0.0.1:"+s3Port, "--access", AccessKey, "--secret", SecretKey,
+		"--event-webhook-url", bridgeURL, "posix", s3Dir); err != nil {
+		return nil, err
+	}
+	if err := waitListening(ctx, "127.0.0.1:"+s3Port); err != nil {
+		return nil, fmt.Errorf("versitygw did not start: %w", err)
+	}
+	p.S3 = s3.New(s3.Options{
+		BaseEndpoint: aws.String(p.S3Endpoint), UsePathStyle: true, Region: Region,
+		Credentials: credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""),
+	})
+	if _, err := p.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(Bucket)}); err != nil && !alreadyOwned(err) {
+		return nil, fmt.Errorf("creating bucket %s: %w", Bucket, err)
+	}
+
+	// 4. The collector, delivering its logs into the bucket.
+	p.Collector = collector.New(collector.Config{
+		Response:  cfg.Response,
+		Store:     objstore.S3{Client: p.S3},
+		Bucket:    Bucket,
+		LogPrefix: LogPrefix,
+		Region:    Region,
+		Interval:  cfg.Interval,
+		Log:       cfg.Log.With("part", "collector"),
+	})
+	if p.CollectorURL, err = p.serve(p.Collector); err != nil {
+		return nil, err
+	}
+	p.wg.Add(1)
+	go func() { defer p.wg.Done(); p.Collector.Run(runCtx) }()
+	return p, nil
+}
+
+func alreadyOwned(err error) bool {
+	return strings.Contains(err.Error(), "BucketAlreadyOwnedByYou") || strings.Contains(err.Error(), "BucketAlreadyExists")
+}
+
+// spawn starts a child in its own process group, so that Close can stop
+// it and whatever it started, and nothing else.
+func (p *Pipeline) spawn(cfg Config, env []string, name string, args ...string) error {
+	cmd := exec.Command(name, args...)
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = cfg.ProcessOutput, cfg.ProcessOutput
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting %s: %w", name, err)
+	}
+	p.procs = append(p.procs, cmd)
+	return nil
+}
+
+// serve runs h on a free loopback port and returns its URL.
+func (p *Pipeline) serve(h http.Handler) (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	p.servers = append(p.servers, srv)
+	p.wg.Add(1)
+	go func() { defer p.wg.Done(); _ = srv.Serve(l) }()
+	return "http://" + l.Addr().String(), nil
+}
+
+// Close stops the collector (delivering its last file), waits for the
+// bridge to finish what is queued (at most 30 s), then stops the servers
+// and the child processes it started. It is safe to call more than once.
+func (p *Pipeline) Close() error {
+	p.closed.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if len(p.servers) > 1 {
+			_ = p.servers[1].Shutdown(ctx) // the collector: no new requests
+		}
+		if p.Collector != nil && p.Bridge != nil {
+			_, _ = p.Collector.Flush(ctx)
+			time.Sleep(200 * time.Millisecond) // let versitygw post the event
+			_ = p.Bridge.WaitIdle(ctx)
+		}
+		p.cancel()
+		for _, s := range p.servers {
+			_ = s.Shutdown(ctx)
+		}
+		for _, cmd := range p.procs {
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		}
+		for _, cmd := range p.procs {
+			done := make(chan struct{})
+			go func() { _ = cmd.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+				<-done
+			}
+		}
+		p.wg.Wait()
+		if p.failures != nil {
+			p.failures.Close()
+		}
+	})
+	return nil
+}
+
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	_, port, err := net.SplitHostPort(l.Addr().String())
+	return port, err
+}
+
+func waitListening(ctx context.Context, addr string) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("nothing listens on %s: %w", addr, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
