@@ -30,7 +30,7 @@ FUZZ_TARGETS := \
 	./internal/summary:FuzzQueryValue \
 	./internal/logkey:FuzzClassify
 
-.PHONY: all test fmt-check vet unit infra-test fuzz lint bench build lambda tools synth deploy diff destroy clean distclean
+.PHONY: all test fmt-check vet unit infra-test fuzz lint bench build lambda tools local e2e synth deploy diff destroy clean distclean
 
 all: test
 
@@ -43,8 +43,9 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
-# The emulator test in ./lambda runs the real binary under aws-lambda-rie
-# against versitygw; it needs the two tools, so unit installs them first.
+# The emulator test in ./lambda and the end-to-end test in ./internal/local
+# run the real binary under aws-lambda-rie against versitygw; they need the
+# two tools, so unit installs them first.
 unit: tools
 	PMDP_RIE=$(CURDIR)/$(RIE) PMDP_VERSITYGW=$(CURDIR)/$(VERSITYGW) $(GO) test -race -count=1 $(RACE_PKGS)
 
@@ -86,6 +87,15 @@ lambda:
 	@size=$$(stat -c %s bin/lambda/bootstrap); \
 	echo "bin/lambda/bootstrap: $$size bytes ($$(( size / 1000000 )) MB, limit $$(( $(LAMBDA_MAX_BYTES) / 1000000 )) MB)"; \
 	[ $$size -le $(LAMBDA_MAX_BYTES) ] || { echo "bootstrap is over the limit" >&2; exit 1; }
+
+## local: the whole pipeline on this machine until Ctrl-C (LOCAL_ARGS passes flags, e.g. --interval 5s)
+LOCAL_ARGS ?=
+local: tools build
+	bin/pmdp local --versitygw $(VERSITYGW) --rie $(RIE) $(LOCAL_ARGS)
+
+## e2e: the local pipeline as a self-checking test (make test runs it too)
+e2e: tools
+	PMDP_RIE=$(CURDIR)/$(RIE) PMDP_VERSITYGW=$(CURDIR)/$(VERSITYGW) $(GO) test -count=1 -v -run '^TestEndToEnd$$' ./internal/local/
 
 ## synth: the CloudFormation template and the cdk-nag report, into cdk.out/
 synth:

@@ -1,0 +1,190 @@
+package bridge
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/pmdp/pmdp/internal/logkey"
+)
+
+// fakeInvoker records payloads and fails the first failures calls.
+type fakeInvoker struct {
+	mu       sync.Mutex
+	payloads [][]byte
+	failures int
+}
+
+func (f *fakeInvoker) Invoke(_ context.Context, p []byte) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.payloads = append(f.payloads, p)
+	if len(f.payloads) <= f.failures {
+		return errors.New("function failed")
+	}
+	return nil
+}
+
+func read(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestReshape(t *testing.T) {
+	b := New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: &fakeInvoker{}})
+	out, err := b.Reshape(read(t, "versitygw-put.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 1 {
+		t.Fatalf("%d events, want 1", len(out))
+	}
+	// The result decodes with aws-lambda-go, as the function decodes it.
+	var ev events.S3Event
+	if err := json.Unmarshal(out[0], &ev); err != nil {
+		t.Fatal(err)
+	}
+	r := ev.Records[0]
+	const key = "logs/AWSLogs/123456789012/elasticloadbalancing/us-east-1/2026/11/26/my logs+é/123456789012_elasticloadbalancing_us-east-1_app.pmdp-local.50dc6c495c0c9188_20261126T0627Z_127.0.0.1_0cccb1de.log.gz"
+	if r.EventName != "ObjectCreated:Put" || r.EventSource != "aws:s3" || r.S3.Bucket.Name != "pmdp-logs" {
+		t.Errorf("record %+v", r)
+	}
+	if r.S3.Object.URLDecodedKey != key || !strings.Contains(r.S3.Object.Key, "my+logs%2B%C3%A9/") {
+		t.Errorf("key %q decodes to %q", r.S3.Object.Key, r.S3.Object.URLDecodedKey)
+	}
+	if r.S3.Object.Size != 512 || r.S3.Object.ETag != "0f343b0931126a20f133d67c2b018a3b" {
+		t.Errorf("object %+v", r.S3.Object)
+	}
+	if r.EventTime.Format(time.RFC3339Nano) != "2026-11-26T06:27:48.351Z" {
+		t.Errorf("time %v", r.EventTime)
+	}
+}
+
+func TestReshapeFilters(t *testing.T) {
+	post := string(read(t, "versitygw-put.json"))
+	tests := []struct {
+		name string
+		post string
+		want int
+	}{
+		{"gateway test event", string(read(t, "versitygw-test-event.json")), 0},
+		{"summary written by the function", strings.Replace(post, `"key":"logs/AWSLogs/`, `"key":"summaries/dt=2026-11-26/`, 1), 0},
+		{"plain-text log", strings.Replace(post, `.log.gz"`, `.log"`, 1), 0},
+		{"other prefix", strings.Replace(post, `"key":"logs/`, `"key":"other/`, 1), 0},
+		{"deletion", strings.Replace(post, "s3:ObjectCreated:Put", "s3:ObjectRemoved:Delete", 1), 0},
+		{"copy", strings.Replace(post, "s3:ObjectCreated:Put", "s3:ObjectCreated:Copy", 1), 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: &fakeInvoker{}})
+			out, err := b.Reshape([]byte(tt.post))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(out) != tt.want {
+				t.Errorf("%d events, want %d", len(out), tt.want)
+			}
+		})
+	}
+	b := New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: &fakeInvoker{}})
+	if _, err := b.Reshape([]byte("not json")); err == nil {
+		t.Error("garbage accepted")
+	}
+}
+
+func TestRetriesAndFailureRecord(t *testing.T) {
+	tests := []struct {
+		name          string
+		failures      int
+		wantCalls     int
+		wantDelivered int
+		wantFailed    int
+	}{
+		{"first try", 0, 1, 1, 0},
+		{"second retry succeeds", 2, 3, 1, 0},
+		{"fails after two retries", 5, 3, 0, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inv := &fakeInvoker{failures: tt.failures}
+			var record bytes.Buffer
+			b := New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: inv, Backoff: time.Millisecond, Failures: &record})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			go b.Run(ctx)
+
+			srv := httptest.NewServer(b)
+			defer srv.Close()
+			resp, err := http.Post(srv.URL, "application/json", bytes.NewReader(read(t, "versitygw-put.json")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNoContent {
+				t.Fatalf("webhook answered %s", resp.Status)
+			}
+			waitCtx, done := context.WithTimeout(ctx, 5*time.Second)
+			defer done()
+			if err := b.WaitIdle(waitCtx); err != nil {
+				t.Fatal(err)
+			}
+			st := b.Stats()
+			if st.Invocations != tt.wantCalls || st.Delivered != tt.wantDelivered || st.Failed != tt.wantFailed || st.Received != 1 || st.Pending != 0 {
+				t.Errorf("stats %+v", st)
+			}
+			if tt.wantFailed == 0 {
+				if record.Len() != 0 {
+					t.Errorf("failure record %q", &record)
+				}
+				return
+			}
+			var f Failure
+			if err := json.Unmarshal(record.Bytes(), &f); err != nil {
+				t.Fatalf("failure record %q: %v", &record, err)
+			}
+			var ev events.S3Event
+			if json.Unmarshal(f.Event, &ev) != nil || len(ev.Records) != 1 || f.Error != "function failed" || f.Attempts != 3 {
+				t.Errorf("failure %+v", f)
+			}
+		})
+	}
+}
+
+func TestEmulatorInvoker(t *testing.T) {
+	answers := map[string]string{
+		"/ok":   "null",
+		"/fail": `{"errorMessage":"1 of 1 objects failed: logs/x: gzip: unexpected EOF","errorType":"wrapError"}`,
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/down" {
+			http.Error(w, "no", http.StatusBadGateway)
+			return
+		}
+		w.Write([]byte(answers[r.URL.Path]))
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	if err := (Emulator{URL: srv.URL + "/ok"}).Invoke(ctx, []byte("{}")); err != nil {
+		t.Errorf("ok: %v", err)
+	}
+	if err := (Emulator{URL: srv.URL + "/fail"}).Invoke(ctx, []byte("{}")); err == nil || !strings.Contains(err.Error(), "gzip: unexpected EOF") {
+		t.Errorf("fail: %v", err)
+	}
+	if err := (Emulator{URL: srv.URL + "/down"}).Invoke(ctx, []byte("{}")); err == nil || !strings.Contains(err.Error(), "502") {
+		t.Errorf("down: %v", err)
+	}
+}

@@ -1,0 +1,213 @@
+package collector
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pmdp/pmdp/internal/accesslog"
+	"github.com/pmdp/pmdp/internal/logkey"
+	"github.com/pmdp/pmdp/internal/logstream"
+	"github.com/pmdp/pmdp/internal/objstore"
+	"github.com/pmdp/pmdp/internal/process"
+	"github.com/pmdp/pmdp/internal/summary"
+)
+
+// memStore keeps objects in memory and can refuse writes.
+type memStore struct {
+	mu      sync.Mutex
+	objects map[string][]byte
+	refuse  bool
+}
+
+func (m *memStore) Get(_ context.Context, bucket, key string) (*objstore.Object, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b, ok := m.objects[bucket+"/"+key]
+	if !ok {
+		return nil, objstore.ErrNotFound
+	}
+	return &objstore.Object{Body: io.NopCloser(bytes.NewReader(b)), Size: int64(len(b))}, nil
+}
+
+func (m *memStore) Put(_ context.Context, bucket, key string, body []byte, _ objstore.PutOptions) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.refuse {
+		return errors.New("refused")
+	}
+	if m.objects == nil {
+		m.objects = map[string][]byte{}
+	}
+	m.objects[bucket+"/"+key] = bytes.Clone(body)
+	return nil
+}
+
+func TestFixedResponse(t *testing.T) {
+	tests := []struct {
+		name string
+		res  FixedResponse
+		err  string
+	}{
+		{"default", FixedResponse{}, ""},
+		{"json", FixedResponse{Status: 200, ContentType: "application/json", Body: "{}"}, ""},
+		{"redirect status", FixedResponse{Status: 301}, "Status 301"},
+		{"bad type", FixedResponse{ContentType: "image/png"}, "ContentType"},
+		{"long body", FixedResponse{Body: strings.Repeat("x", 1025)}, "1025 characters"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.res.Validate("")
+			if (err == nil) != (tt.err == "") || err != nil && !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("Validate() = %v, want %q", err, tt.err)
+			}
+		})
+	}
+}
+
+func TestAnswersAndLogsLikeALB(t *testing.T) {
+	store := &memStore{}
+	c := New(Config{Response: FixedResponse{Status: 200, ContentType: "application/json", Body: `{"ok":true}`}, Store: store, Bucket: "logs", LogPrefix: "logs"})
+	srv := httptest.NewServer(c)
+	defer srv.Close()
+
+	resp, err := http.Get(srv.URL + "/e?ev=sign+up&uid=42")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != `{"ok":true}` || resp.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("answer %s %q %q", resp.Status, body, resp.Header.Get("Content-Type"))
+	}
+	// A request line no client library would send: quotes, a backslash,
+	// raw UTF-8 and a space in the target, and an odd user agent.
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "GET /say/\"hi\"\\caf\xc3\xa9?ev=%%22q%%22 HTTP/1.1\r\nHost: collector.example.com\r\nUser-Agent: agent \"x\" é\r\nConnection: close\r\n\r\n")
+	io.ReadAll(conn)
+	conn.Close()
+
+	key, err := c.Flush(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info := logkey.Classify(key); info.Kind != logkey.ALBAccess || info.End.IsZero() {
+		t.Errorf("key %s classifies as %v", key, info.Kind)
+	}
+	if !logkey.NotificationFilter("logs").Matches(key) {
+		t.Errorf("key %s is outside the stack's notification filter", key)
+	}
+	obj, _ := store.Get(context.Background(), "logs", key)
+	s := summary.New(summary.MustParseDimensions("path,method,status,host,type,query:ev"))
+	st, err := process.ReadLog(obj.Body, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Format != accesslog.FormatALB || st.Lines != 2 || st.Rejected != 0 || !st.Gzip {
+		t.Fatalf("stats %+v", st)
+	}
+	var rows []string
+	for _, r := range s.Rows() {
+		rows = append(rows, fmt.Sprintf("%s %d", strings.Join(r.Values, "|"), r.Count))
+	}
+	want := []string{
+		"/e|GET|200|127.0.0.1|http|sign up 1",
+		"/say/\"hi\"\\caf\xc3\xa9|GET|200|collector.example.com|http|\"q\" 1",
+	}
+	if strings.Join(rows, "\n") != strings.Join(want, "\n") {
+		t.Errorf("rows\n%s\nwant\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
+	}
+
+	// The raw lines have ALB's shape: escapes, a fixed-response action.
+	obj, _ = store.Get(context.Background(), "logs", key)
+	zr, _ := gzipReader(obj.Body)
+	sc := bufio.NewScanner(zr)
+	var lines []string
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	if len(lines) != 2 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	for _, want := range []string{`"GET http://collector.example.com:`, `/say/\x22hi\x22\x5Ccaf\xC3\xA9?ev=%22q%22 HTTP/1.1"`, `"agent \x22x\x22 \xC3\xA9"`, ` - -1 -1 -1 200 - `, `"fixed-response"`} {
+		if !strings.Contains(lines[1], want) {
+			t.Errorf("line lacks %s:\n%s", want, lines[1])
+		}
+	}
+	if key, _ := c.Flush(context.Background()); key != "" {
+		t.Errorf("an empty interval was delivered as %s", key)
+	}
+}
+
+func TestFailedDeliveryKeepsLines(t *testing.T) {
+	store := &memStore{refuse: true}
+	c := New(Config{Store: store, Bucket: "logs"})
+	srv := httptest.NewServer(c)
+	defer srv.Close()
+	for i := range 3 {
+		resp, err := http.Get(fmt.Sprintf("%s/e?n=%d", srv.URL, i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if i == 1 {
+			if _, err := c.Flush(context.Background()); err == nil {
+				t.Fatal("a refused delivery succeeded")
+			}
+		}
+	}
+	store.refuse = false
+	key, err := c.Flush(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, _ := store.Get(context.Background(), "logs", key)
+	s := summary.New(summary.MustParseDimensions("path"))
+	st, err := process.ReadLog(obj.Body, s)
+	if err != nil || st.Lines != 3 || st.Rejected != 0 {
+		t.Errorf("after a failed delivery: %+v, %v; want all 3 lines", st, err)
+	}
+}
+
+func TestRunDeliversOnStop(t *testing.T) {
+	store := &memStore{}
+	c := New(Config{Store: store, Bucket: "logs", Interval: time.Hour})
+	srv := httptest.NewServer(c)
+	defer srv.Close()
+	resp, err := http.Head(srv.URL + "/e")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { c.Run(ctx); close(done) }()
+	cancel()
+	<-done
+	if len(store.objects) != 1 {
+		t.Errorf("%d files delivered on stop, want 1", len(store.objects))
+	}
+}
+
+func ExampleAppendEscaped() {
+	fmt.Printf("%s\n", AppendEscaped(nil, `say "hi" \ café`))
+	// Output: say \x22hi\x22 \x5C caf\xC3\xA9
+}
+
+func gzipReader(r io.Reader) (io.Reader, error) {
+	d, err := logstream.Open(r)
+	return d, err
+}

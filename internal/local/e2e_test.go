@@ -1,0 +1,314 @@
+package local
+
+// The local pipeline as a self-checking end-to-end test (`make e2e`, and
+// part of `make test`). It needs versitygw and aws-lambda-rie, pinned and
+// installed by `make tools`; the Makefile points these variables at them:
+//
+//	PMDP_RIE        path of aws-lambda-rie
+//	PMDP_VERSITYGW  path of versitygw
+//
+// Without them the test is skipped, so that `go test ./...` works anywhere.
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/pmdp/pmdp/internal/bridge"
+	"github.com/pmdp/pmdp/internal/loggen"
+	"github.com/pmdp/pmdp/internal/s3event"
+)
+
+const e2eGroupBy = "path,query:ev"
+
+func TestEndToEnd(t *testing.T) {
+	rie, gw := os.Getenv("PMDP_RIE"), os.Getenv("PMDP_VERSITYGW")
+	if rie == "" || gw == "" {
+		t.Skip("PMDP_RIE and PMDP_VERSITYGW are not set; `make e2e` sets them")
+	}
+	dir := t.TempDir()
+	bootstrap := filepath.Join(dir, "bootstrap")
+	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bootstrap, "../../lambda")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the function: %v\n%s", err, out)
+	}
+	var procOut syncBuffer
+	ctx := context.Background()
+	p, err := Start(ctx, Config{
+		VersityGW: gw, RIE: rie, Bootstrap: bootstrap, DataDir: filepath.Join(dir, "data"),
+		Interval: 2 * time.Second, GroupBy: e2eGroupBy, Backoff: 50 * time.Millisecond,
+		ProcessOutput: &procOut,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		p.Close()
+		for _, cmd := range p.procs {
+			if err := syscall.Kill(cmd.Process.Pid, 0); err == nil {
+				t.Errorf("process %d (%s) still runs after Close", cmd.Process.Pid, cmd.Path)
+			}
+		}
+		if t.Failed() {
+			t.Logf("processes' output:\n%s", procOut.String())
+		}
+	})
+
+	// 1. Requests to the collector, with the counts they must give.
+	want := map[string]int64{} // path|ev -> count
+	var wantMu sync.Mutex
+	expect := func(path, ev string) {
+		wantMu.Lock()
+		want[path+"|"+ev]++
+		wantMu.Unlock()
+	}
+	get := func(t *testing.T, method, target string) {
+		req, _ := http.NewRequest(method, p.CollectorURL+target, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 204 {
+			t.Errorf("%s %s: %s", method, target, resp.Status)
+		}
+	}
+	var wg sync.WaitGroup
+	for w := range 20 { // many at once
+		wg.Go(func() {
+			for i := range 10 {
+				get(t, "GET", fmt.Sprintf("/e?ev=signup&uid=%d", w*10+i))
+				expect("/e", "signup")
+			}
+		})
+	}
+	wg.Wait()
+	cases := []struct{ method, target, path, ev string }{
+		{"GET", "/e?ev=caf%C3%A9", "/e", "café"},
+		{"GET", "/e?ev=sign+up&ev=second", "/e", "sign up"},
+		{"GET", "/e?uid=1&ev=a%26b", "/e", "a&b"},
+		{"POST", "/e?ev=post", "/e", "post"},
+		{"HEAD", "/e?ev=head", "/e", "head"},
+		{"GET", "/p/a%20b", "/p/a%20b", ""},
+		{"GET", "/", "/", ""},
+		{"GET", "/long/" + strings.Repeat("x", 4000) + "?ev=long", "/long/" + strings.Repeat("x", 4000), "long"},
+	}
+	for _, c := range cases {
+		get(t, c.method, c.target)
+		expect(c.path, c.ev)
+	}
+	// Quotes, a backslash and raw UTF-8 in the target: no client library
+	// sends them, browsers and bots do.
+	raw(t, p.CollectorURL, "GET /q/\"x\"\\y/caf\xc3\xa9?ev=%22q%22 HTTP/1.1\r\nHost: collector.example.com\r\nUser-Agent: bot \"q\"\r\nConnection: close\r\n\r\n")
+	expect("/q/\"x\"\\y/caf\xc3\xa9", "\"q\"")
+
+	// 2. A generated log file with known counts, uploaded as ALB would.
+	var plain bytes.Buffer
+	res, err := loggen.Write(&plain, loggen.Config{Seed: 21, Lines: 5000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	genKey := "logs/AWSLogs/123456789012/elasticloadbalancing/us-east-1/2026/11/26/123456789012_elasticloadbalancing_us-east-1_app.pmdp-local.50dc6c495c0c9188_20261126T0005Z_10.0.1.5_gen1.log.gz"
+	put(t, p, genKey, loggen.Gzip(plain.Bytes()))
+	genRows, err := res.Expected([]string{"path", "query:ev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantGen := map[string]int64{}
+	for _, r := range genRows {
+		wantGen[strings.Join(r.Values, "|")] = r.Count
+	}
+
+	// Everything delivered and summarized.
+	if _, err := p.Collector.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, p.Bridge, func(st bridge.Stats) bool { return st.Delivered >= 2 && st.Pending == 0 }, "the collector's files and the generated file")
+
+	byFile := summaries(t, p)
+	gotCollector, gotGen := map[string]int64{}, map[string]int64{}
+	for base, rows := range byFile {
+		target := gotCollector
+		if strings.HasSuffix(base, "_gen1") {
+			target = gotGen
+		}
+		for k, n := range rows {
+			target[k] += n
+		}
+	}
+	compare(t, "collector requests", gotCollector, want)
+	compare(t, "generated file", gotGen, wantGen)
+
+	// 3. The same notification delivered twice changes nothing.
+	before := objects(t, p, "summaries/")
+	ev, _ := json.Marshal(s3event.ObjectCreated(Region, Bucket, time.Now(), s3event.Object{Key: genKey}))
+	delivered := p.Bridge.Stats().Delivered
+	p.Bridge.Enqueue(ev)
+	p.Bridge.Enqueue(ev)
+	waitFor(t, p.Bridge, func(st bridge.Stats) bool { return st.Delivered >= delivered+2 && st.Pending == 0 }, "the duplicate deliveries")
+	after := objects(t, p, "summaries/")
+	if len(after) != len(before) {
+		t.Errorf("%d summaries after the duplicates, %d before", len(after), len(before))
+	}
+	for k, v := range before {
+		if after[k] != v {
+			t.Errorf("%s changed after a duplicate delivery", k)
+		}
+	}
+
+	// 4. Nothing failed.
+	if st := p.Bridge.Stats(); st.Failed != 0 {
+		t.Errorf("%d events failed", st.Failed)
+	}
+	if b, _ := os.ReadFile(p.FailureFile); len(b) != 0 {
+		t.Errorf("failure record is not empty:\n%s", b)
+	}
+
+	// 5. A corrupt file fails after Lambda's retries and lands in the
+	// failure record, naming the object.
+	badKey := strings.Replace(genKey, "_gen1.", "_bad1.", 1)
+	z := loggen.Gzip(plain.Bytes())
+	put(t, p, badKey, z[:len(z)/2])
+	waitFor(t, p.Bridge, func(st bridge.Stats) bool { return st.Failed == 1 && st.Pending == 0 }, "the corrupt file's failure")
+	record, _ := os.ReadFile(p.FailureFile)
+	var f bridge.Failure
+	if err := json.Unmarshal(record, &f); err != nil || f.Attempts != 3 || !strings.Contains(f.Error, "bad1.log.gz") || !strings.Contains(f.Error, "gzip") {
+		t.Errorf("failure record %q (%v)", record, err)
+	}
+}
+
+func raw(t *testing.T, baseURL, request string) {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(baseURL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Write([]byte(request))
+	answer, _ := io.ReadAll(conn)
+	if !bytes.HasPrefix(answer, []byte("HTTP/1.1 204")) {
+		t.Errorf("raw request answered %q", answer)
+	}
+}
+
+func put(t *testing.T, p *Pipeline, key string, body []byte) {
+	t.Helper()
+	if _, err := p.S3.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(p.Bucket), Key: &key, Body: bytes.NewReader(body)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func waitFor(t *testing.T, b *bridge.Bridge, done func(bridge.Stats) bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !done(b.Stats()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 60 s for %s; bridge stats %+v", what, b.Stats())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func objects(t *testing.T, p *Pipeline, prefix string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	pager := s3.NewListObjectsV2Paginator(p.S3, &s3.ListObjectsV2Input{Bucket: aws.String(p.Bucket), Prefix: &prefix})
+	for pager.HasMorePages() {
+		page, err := pager.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range page.Contents {
+			obj, err := p.S3.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(p.Bucket), Key: o.Key})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(obj.Body)
+			obj.Body.Close()
+			out[*o.Key] = string(b)
+		}
+	}
+	return out
+}
+
+// summaries reads every summary CSV, by source file name, as path|ev -> count.
+func summaries(t *testing.T, p *Pipeline) map[string]map[string]int64 {
+	t.Helper()
+	out := map[string]map[string]int64{}
+	for key, body := range objects(t, p, "summaries/") {
+		base := strings.TrimSuffix(filepath.Base(key), ".csv")
+		rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+		if err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		if strings.Join(rows[0], ",") != e2eGroupBy+",count" {
+			t.Fatalf("%s: header %v", key, rows[0])
+		}
+		if out[base] == nil {
+			out[base] = map[string]int64{}
+		}
+		for _, r := range rows[1:] {
+			n, _ := strconv.ParseInt(r[2], 10, 64)
+			out[base][r[0]+"|"+r[1]] += n
+		}
+	}
+	return out
+}
+
+func compare(t *testing.T, what string, got, want map[string]int64) {
+	t.Helper()
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: %q counted %d, want %d", what, trim(k), got[k], w)
+		}
+	}
+	for k, g := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("%s: unexpected group %q counted %d", what, trim(k), g)
+		}
+	}
+}
+
+func trim(s string) string {
+	if len(s) > 60 {
+		return s[:60] + "…"
+	}
+	return s
+}
+
+// syncBuffer collects the child processes' output for failure reports.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
