@@ -111,8 +111,8 @@ func AppendUnescaped(dst, src []byte) []byte {
 		dst = append(dst, src[:i]...)
 		src = src[i+1:]
 		if src[0] == 'x' && len(src) >= 3 {
-			hi, ok1 := unhex(src[1])
-			lo, ok2 := unhex(src[2])
+			hi, ok1 := UnhexDigit(src[1])
+			lo, ok2 := UnhexDigit(src[2])
 			if ok1 && ok2 {
 				dst = append(dst, hi<<4|lo)
 				src = src[3:]
@@ -128,7 +128,8 @@ func AppendUnescaped(dst, src []byte) []byte {
 	}
 }
 
-func unhex(c byte) (byte, bool) {
+// UnhexDigit is the value of one hexadecimal digit.
+func UnhexDigit(c byte) (byte, bool) {
 	switch {
 	case '0' <= c && c <= '9':
 		return c - '0', true

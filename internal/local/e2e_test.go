@@ -28,9 +28,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/pmdp/pmdp/internal/bridge"
 	"github.com/pmdp/pmdp/internal/loggen"
 	"github.com/pmdp/pmdp/internal/s3event"
@@ -49,7 +46,7 @@ func TestEndToEnd(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the function: %v\n%s", err, out)
 	}
-	var procOut syncBuffer
+	var procOut Output
 	ctx := context.Background()
 	p, err := Start(ctx, Config{
 		VersityGW: gw, RIE: rie, Bootstrap: bootstrap, DataDir: filepath.Join(dir, "data"),
@@ -212,7 +209,7 @@ func raw(t *testing.T, baseURL, request string) {
 
 func put(t *testing.T, p *Pipeline, key string, body []byte) {
 	t.Helper()
-	if _, err := p.S3.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(p.Bucket), Key: &key, Body: bytes.NewReader(body)}); err != nil {
+	if err := p.Put(context.Background(), key, body); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -230,22 +227,9 @@ func waitFor(t *testing.T, b *bridge.Bridge, done func(bridge.Stats) bool, what 
 
 func objects(t *testing.T, p *Pipeline, prefix string) map[string]string {
 	t.Helper()
-	out := map[string]string{}
-	pager := s3.NewListObjectsV2Paginator(p.S3, &s3.ListObjectsV2Input{Bucket: aws.String(p.Bucket), Prefix: &prefix})
-	for pager.HasMorePages() {
-		page, err := pager.NextPage(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range page.Contents {
-			obj, err := p.S3.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(p.Bucket), Key: o.Key})
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := io.ReadAll(obj.Body)
-			obj.Body.Close()
-			out[*o.Key] = string(b)
-		}
+	out, err := p.Objects(context.Background(), prefix)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
@@ -293,22 +277,4 @@ func trim(s string) string {
 		return s[:60] + "…"
 	}
 	return s
-}
-
-// syncBuffer collects the child processes' output for failure reports.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -6,6 +6,7 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -63,6 +64,7 @@ type Config struct {
 // Pipeline is a running local pipeline.
 type Pipeline struct {
 	CollectorURL string     // send requests here
+	EmulatorURL  string     // the emulator's invoke API, one invocation at a time
 	S3Endpoint   string     // versitygw
 	S3           *s3.Client // a client for it, with the local credentials
 	Bucket       string
@@ -147,10 +149,11 @@ func Start(ctx context.Context, cfg Config) (_ *Pipeline, err error) {
 	if p.failures, err = os.OpenFile(p.FailureFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err != nil {
 		return nil, err
 	}
+	p.EmulatorURL = "http://127.0.0.1:" + apiPort + "/2015-03-31/functions/function/invocations"
 	p.Bridge = bridge.New(bridge.Config{
 		Filter:   logkey.NotificationFilter(LogPrefix),
 		Region:   Region,
-		Invoker:  bridge.Emulator{URL: "http://127.0.0.1:" + apiPort + "/2015-03-31/functions/function/invocations"},
+		Invoker:  bridge.Emulator{URL: p.EmulatorURL},
 		Backoff:  cfg.Backoff,
 		Failures: p.failures,
 		Log:      cfg.Log.With("part", "bridge"),
@@ -266,6 +269,57 @@ func (p *Pipeline) Close() error {
 		}
 	})
 	return nil
+}
+
+// Put writes an object into the bucket, as a load balancer delivering a
+// log file would.
+func (p *Pipeline) Put(ctx context.Context, key string, body []byte) error {
+	_, err := p.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(p.Bucket), Key: &key, Body: bytes.NewReader(body)})
+	return err
+}
+
+// Objects returns the contents of every object under prefix, by key.
+func (p *Pipeline) Objects(ctx context.Context, prefix string) (map[string]string, error) {
+	out := map[string]string{}
+	pager := s3.NewListObjectsV2Paginator(p.S3, &s3.ListObjectsV2Input{Bucket: aws.String(p.Bucket), Prefix: &prefix})
+	for pager.HasMorePages() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range page.Contents {
+			obj, err := p.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(p.Bucket), Key: o.Key})
+			if err != nil {
+				return nil, err
+			}
+			b, err := io.ReadAll(obj.Body)
+			obj.Body.Close()
+			if err != nil {
+				return nil, err
+			}
+			out[*o.Key] = string(b)
+		}
+	}
+	return out, nil
+}
+
+// Output collects the child processes' output; it takes writes from
+// several goroutines at once.
+type Output struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (o *Output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.Write(p)
+}
+
+func (o *Output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.String()
 }
 
 func freePort() (string, error) {

@@ -2,6 +2,8 @@ package summary
 
 import (
 	"bytes"
+
+	"github.com/pmdp/pmdp/internal/accesslog"
 )
 
 // appendQueryValue appends the first value of parameter name in query,
@@ -53,8 +55,8 @@ func appendUnescapedQuery(dst, s []byte) ([]byte, bool) {
 			if i+2 >= len(s) {
 				return dst, false
 			}
-			hi, ok1 := unhex(s[i+1])
-			lo, ok2 := unhex(s[i+2])
+			hi, ok1 := accesslog.UnhexDigit(s[i+1])
+			lo, ok2 := accesslog.UnhexDigit(s[i+2])
 			if !ok1 || !ok2 {
 				return dst, false
 			}
@@ -65,16 +67,4 @@ func appendUnescapedQuery(dst, s []byte) ([]byte, bool) {
 		}
 	}
 	return dst, true
-}
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
 }
