@@ -60,21 +60,21 @@ func New(scope constructs.Construct, id string, props *Props) *Pipeline {
 	}
 	p = p.withDefaults()
 
-	this := &Pipeline{Construct: constructs.NewConstruct(scope, &id), props: p}
-	this.network()
-	this.buckets()
-	this.collector()
-	this.processing()
-	this.failures()
-	return this
+	pl := &Pipeline{Construct: constructs.NewConstruct(scope, &id), props: p}
+	pl.network()
+	pl.buckets()
+	pl.collector()
+	pl.processing()
+	pl.failures()
+	return pl
 }
 
-func (this *Pipeline) network() {
-	this.vpc = this.props.Vpc
-	if this.vpc != nil {
+func (pl *Pipeline) network() {
+	pl.vpc = pl.props.Vpc
+	if pl.vpc != nil {
 		return
 	}
-	vpc := awsec2.NewVpc(this.Construct, jsii.String("Vpc"), &awsec2.VpcProps{
+	vpc := awsec2.NewVpc(pl.Construct, jsii.String("Vpc"), &awsec2.VpcProps{
 		MaxAzs:      jsii.Number(2),
 		NatGateways: jsii.Number(0),
 		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{{
@@ -87,14 +87,14 @@ func (this *Pipeline) network() {
 		Id:     jsii.String("AwsSolutions-VPC7"),
 		Reason: jsii.String("The VPC holds only the load balancer, which has no targets; its access logs record every request, so flow logs would only add cost."),
 	}}, jsii.Bool(false))
-	this.vpc = vpc
+	pl.vpc = vpc
 }
 
-func (this *Pipeline) buckets() {
-	p := this.props
-	this.logBucket = p.LogBucket
-	if this.logBucket == nil {
-		bucket := awss3.NewBucket(this.Construct, jsii.String("LogBucket"), &awss3.BucketProps{
+func (pl *Pipeline) buckets() {
+	p := pl.props
+	pl.logBucket = p.LogBucket
+	if pl.logBucket == nil {
+		bucket := awss3.NewBucket(pl.Construct, jsii.String("LogBucket"), &awss3.BucketProps{
 			// Load balancers can deliver logs only to SSE-S3 buckets.
 			Encryption:        awss3.BucketEncryption_S3_MANAGED,
 			BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
@@ -112,18 +112,18 @@ func (this *Pipeline) buckets() {
 			Id:     jsii.String("AwsSolutions-S1"),
 			Reason: jsii.String("This bucket holds access logs; logging access to it would need yet another bucket and its own logs, for no reader."),
 		}}, jsii.Bool(false))
-		this.logBucket = bucket
+		pl.logBucket = bucket
 	}
-	this.summaryBucket = p.SummaryBucket
-	if this.summaryBucket == nil {
-		this.summaryBucket = this.logBucket
+	pl.summaryBucket = p.SummaryBucket
+	if pl.summaryBucket == nil {
+		pl.summaryBucket = pl.logBucket
 	}
 }
 
-func (this *Pipeline) collector() {
-	p := this.props
-	sg := awsec2.NewSecurityGroup(this.Construct, jsii.String("LoadBalancerSecurityGroup"), &awsec2.SecurityGroupProps{
-		Vpc:              this.vpc,
+func (pl *Pipeline) collector() {
+	p := pl.props
+	sg := awsec2.NewSecurityGroup(pl.Construct, jsii.String("LoadBalancerSecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc:              pl.vpc,
 		Description:      jsii.String("pmdp collector: HTTP(S) from anywhere, nothing out (no targets)"),
 		AllowAllOutbound: jsii.Bool(false),
 	})
@@ -132,8 +132,8 @@ func (this *Pipeline) collector() {
 		Reason: jsii.String("The collector is a public endpoint: browsers and apps everywhere send it events."),
 	}}, jsii.Bool(false))
 
-	lb := elbv2.NewApplicationLoadBalancer(this.Construct, jsii.String("LoadBalancer"), &elbv2.ApplicationLoadBalancerProps{
-		Vpc:                     this.vpc,
+	lb := elbv2.NewApplicationLoadBalancer(pl.Construct, jsii.String("LoadBalancer"), &elbv2.ApplicationLoadBalancerProps{
+		Vpc:                     pl.vpc,
 		InternetFacing:          jsii.Bool(true),
 		VpcSubnets:              &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC},
 		SecurityGroup:           sg,
@@ -142,8 +142,8 @@ func (this *Pipeline) collector() {
 		DeletionProtection:      jsii.Bool(p.DeletionProtection),
 		IdleTimeout:             awscdk.Duration_Seconds(jsii.Number(p.IdleTimeout.Seconds())),
 	})
-	lb.LogAccessLogs(this.logBucket, jsii.String(p.LogPrefix))
-	this.loadBalancer = lb
+	lb.LogAccessLogs(pl.logBucket, jsii.String(p.LogPrefix))
+	pl.loadBalancer = lb
 
 	respond := elbv2.ListenerAction_FixedResponse(jsii.Number(float64(p.FixedResponseStatus)), &elbv2.FixedResponseOptions{
 		ContentType: jsii.String(p.FixedResponseContentType),
@@ -155,7 +155,7 @@ func (this *Pipeline) collector() {
 			Protocol: jsii.String("HTTPS"), Port: jsii.String("443"), Permanent: jsii.Bool(true),
 		})
 	}
-	this.httpListener = lb.AddListener(jsii.String("HttpListener"), &elbv2.BaseApplicationListenerProps{
+	pl.httpListener = lb.AddListener(jsii.String("HttpListener"), &elbv2.BaseApplicationListenerProps{
 		Port:          jsii.Number(80),
 		Protocol:      elbv2.ApplicationProtocol_HTTP,
 		Open:          jsii.Bool(true),
@@ -164,7 +164,7 @@ func (this *Pipeline) collector() {
 	scheme := "http"
 	if p.CertificateArn != "" {
 		scheme = "https"
-		this.httpsListener = lb.AddListener(jsii.String("HttpsListener"), &elbv2.BaseApplicationListenerProps{
+		pl.httpsListener = lb.AddListener(jsii.String("HttpsListener"), &elbv2.BaseApplicationListenerProps{
 			Port:          jsii.Number(443),
 			Protocol:      elbv2.ApplicationProtocol_HTTPS,
 			Open:          jsii.Bool(true),
@@ -173,7 +173,7 @@ func (this *Pipeline) collector() {
 			DefaultAction: respond,
 		})
 	}
-	this.collectorURL = awscdk.Fn_Join(jsii.String(""), &[]*string{
+	pl.collectorURL = awscdk.Fn_Join(jsii.String(""), &[]*string{
 		jsii.String(scheme + "://"), lb.LoadBalancerDnsName(), jsii.String("/e"),
 	})
 }
@@ -195,13 +195,13 @@ func optionalString(s string) *string {
 	return &s
 }
 
-func (this *Pipeline) processing() {
-	p := this.props
-	logGroup := awslogs.NewLogGroup(this.Construct, jsii.String("FunctionLogGroup"), &awslogs.LogGroupProps{
+func (pl *Pipeline) processing() {
+	p := pl.props
+	logGroup := awslogs.NewLogGroup(pl.Construct, jsii.String("FunctionLogGroup"), &awslogs.LogGroupProps{
 		Retention:     p.FunctionLogRetention,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
-	role := awsiam.NewRole(this.Construct, jsii.String("FunctionRole"), &awsiam.RoleProps{
+	role := awsiam.NewRole(pl.Construct, jsii.String("FunctionRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		Description: jsii.String("pmdp function: read access logs, write summaries, write its own logs"),
 	})
@@ -214,20 +214,20 @@ func (this *Pipeline) processing() {
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("ReadAccessLogs"),
 		Actions:   jsii.Strings("s3:GetObject"),
-		Resources: jsii.Strings(*this.logBucket.ArnForObjects(jsii.String(filter.Prefix + "*"))),
+		Resources: jsii.Strings(*pl.logBucket.ArnForObjects(jsii.String(filter.Prefix + "*"))),
 	}))
 	// Without ListBucket S3 answers 403 for a deleted log instead of 404,
 	// and the function could not tell "gone" from "denied".
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("SeeMissingAccessLogs"),
 		Actions:    jsii.Strings("s3:ListBucket"),
-		Resources:  jsii.Strings(*this.logBucket.BucketArn()),
+		Resources:  jsii.Strings(*pl.logBucket.BucketArn()),
 		Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": filter.Prefix + "*"}},
 	}))
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("WriteSummaries"),
 		Actions:   jsii.Strings("s3:PutObject"),
-		Resources: jsii.Strings(*this.summaryBucket.ArnForObjects(jsii.String(p.SummaryPrefix + "*"))),
+		Resources: jsii.Strings(*pl.summaryBucket.ArnForObjects(jsii.String(p.SummaryPrefix + "*"))),
 	}))
 
 	code := p.Code
@@ -238,7 +238,7 @@ func (this *Pipeline) processing() {
 	if p.ReservedConcurrency > 0 {
 		reserved = jsii.Number(float64(p.ReservedConcurrency))
 	}
-	fn := awslambda.NewFunction(this.Construct, jsii.String("Function"), &awslambda.FunctionProps{
+	fn := awslambda.NewFunction(pl.Construct, jsii.String("Function"), &awslambda.FunctionProps{
 		Description:                  jsii.String("pmdp: summarizes each delivered access-log file"),
 		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:                 awslambda.Architecture_ARM_64(),
@@ -251,25 +251,25 @@ func (this *Pipeline) processing() {
 		LogGroup:                     logGroup,
 		RecursiveLoop:                awslambda.RecursiveLoop_TERMINATE,
 		Environment: &map[string]*string{
-			process.EnvSummaryBucket: this.summaryBucket.BucketName(),
+			process.EnvSummaryBucket: pl.summaryBucket.BucketName(),
 			process.EnvSummaryPrefix: jsii.String(p.SummaryPrefix),
 			process.EnvGroupBy:       jsii.String(p.GroupBy),
 			process.EnvFormat:        jsii.String(p.Format),
 		},
 	})
-	this.function = fn
+	pl.function = fn
 
-	this.logBucket.AddEventNotification(awss3.EventType_OBJECT_CREATED,
+	pl.logBucket.AddEventNotification(awss3.EventType_OBJECT_CREATED,
 		awss3notifications.NewLambdaDestination(fn),
 		&awss3.NotificationKeyFilter{Prefix: jsii.String(filter.Prefix), Suffix: jsii.String(filter.Suffix)})
 
-	stack := awscdk.Stack_Of(this.Construct)
+	stack := awscdk.Stack_Of(pl.Construct)
 	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
 		Id:     jsii.String("AwsSolutions-IAM5"),
 		Reason: jsii.String("Object-level wildcards are confined to the log prefix (read), the summary prefix (write) and the function's own log streams."),
 		AppliesTo: &[]any{
-			nagResource(stack, this.logBucket.BucketArn(), "/"+filter.Prefix+"*"),
-			nagResource(stack, this.summaryBucket.BucketArn(), "/"+p.SummaryPrefix+"*"),
+			nagResource(stack, pl.logBucket.BucketArn(), "/"+filter.Prefix+"*"),
+			nagResource(stack, pl.summaryBucket.BucketArn(), "/"+p.SummaryPrefix+"*"),
 			nagResource(stack, logGroup.LogGroupArn(), ""),
 			nagResource(stack, logGroup.LogGroupArn(), ":*"),
 		},
@@ -277,7 +277,7 @@ func (this *Pipeline) processing() {
 }
 
 // nagResource writes a resource ARN with suffix the way cdk-nag names it
-// in findings: <LogicalId.Arn> for a resource of this stack, the ARN
+// in findings: <LogicalId.Arn> for a resource of pl stack, the ARN
 // itself for an imported one.
 func nagResource(stack awscdk.Stack, arn *string, suffix string) string {
 	switch v := stack.Resolve(arn).(type) {
@@ -291,9 +291,9 @@ func nagResource(stack awscdk.Stack, arn *string, suffix string) string {
 	return "Resource::" + *arn + suffix
 }
 
-func (this *Pipeline) failures() {
-	p := this.props
-	queue := awssqs.NewQueue(this.Construct, jsii.String("FailureQueue"), &awssqs.QueueProps{
+func (pl *Pipeline) failures() {
+	p := pl.props
+	queue := awssqs.NewQueue(pl.Construct, jsii.String("FailureQueue"), &awssqs.QueueProps{
 		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:      jsii.Bool(true),
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
@@ -302,16 +302,16 @@ func (this *Pipeline) failures() {
 		Id:     jsii.String("AwsSolutions-SQS3"),
 		Reason: jsii.String("This queue is itself the function's failure destination; an alarm watches it and nothing consumes it automatically."),
 	}}, jsii.Bool(false))
-	this.failureQueue = queue
-	this.function.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
+	pl.failureQueue = queue
+	pl.function.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
 		RetryAttempts: jsii.Number(2),
 		MaxEventAge:   awscdk.Duration_Seconds(jsii.Number(p.MaxEventAge.Seconds())),
 		OnFailure:     awslambdadestinations.NewSqsDestination(queue),
 	})
 
-	this.alarmTopic = p.AlarmTopic
+	pl.alarmTopic = p.AlarmTopic
 	if p.AlarmEmail != "" {
-		topic := awssns.NewTopic(this.Construct, jsii.String("AlarmTopic"), &awssns.TopicProps{
+		topic := awssns.NewTopic(pl.Construct, jsii.String("AlarmTopic"), &awssns.TopicProps{
 			DisplayName: jsii.String("pmdp alarms"),
 			EnforceSSL:  jsii.Bool(true),
 		})
@@ -320,12 +320,12 @@ func (this *Pipeline) failures() {
 			Id:     jsii.String("AwsSolutions-SNS2"),
 			Reason: jsii.String("CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed key, and a customer key costs more than the alarms; the topic carries only alarm names."),
 		}}, jsii.Bool(false))
-		this.alarmTopic = topic
+		pl.alarmTopic = topic
 	}
 
 	five := awscdk.Duration_Minutes(jsii.Number(5))
 	alarms := []awscloudwatch.Alarm{
-		awscloudwatch.NewAlarm(this.Construct, jsii.String("FailureQueueAlarm"), &awscloudwatch.AlarmProps{
+		awscloudwatch.NewAlarm(pl.Construct, jsii.String("FailureQueueAlarm"), &awscloudwatch.AlarmProps{
 			AlarmDescription: jsii.String("pmdp: a log file could not be summarized after Lambda's retries; its event is in the failure queue."),
 			Metric: queue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
 				Period: five, Statistic: jsii.String("Maximum"),
@@ -335,9 +335,9 @@ func (this *Pipeline) failures() {
 			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
 			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 		}),
-		awscloudwatch.NewAlarm(this.Construct, jsii.String("FunctionErrorAlarm"), &awscloudwatch.AlarmProps{
+		awscloudwatch.NewAlarm(pl.Construct, jsii.String("FunctionErrorAlarm"), &awscloudwatch.AlarmProps{
 			AlarmDescription: jsii.String("pmdp: the function failed on a log file (Lambda will retry it)."),
-			Metric: this.function.MetricErrors(&awscloudwatch.MetricOptions{
+			Metric: pl.function.MetricErrors(&awscloudwatch.MetricOptions{
 				Period: five, Statistic: jsii.String("Sum"),
 			}),
 			Threshold:          jsii.Number(1),
@@ -346,45 +346,45 @@ func (this *Pipeline) failures() {
 			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 		}),
 	}
-	if this.alarmTopic != nil {
+	if pl.alarmTopic != nil {
 		for _, a := range alarms {
-			a.AddAlarmAction(awscloudwatchactions.NewSnsAction(this.alarmTopic))
+			a.AddAlarmAction(awscloudwatchactions.NewSnsAction(pl.alarmTopic))
 		}
 	}
 }
 
 // Vpc is the VPC the load balancer is in.
-func (this *Pipeline) Vpc() awsec2.IVpc { return this.vpc }
+func (pl *Pipeline) Vpc() awsec2.IVpc { return pl.vpc }
 
 // LoadBalancer is the collector.
-func (this *Pipeline) LoadBalancer() elbv2.ApplicationLoadBalancer { return this.loadBalancer }
+func (pl *Pipeline) LoadBalancer() elbv2.ApplicationLoadBalancer { return pl.loadBalancer }
 
 // HTTPListener is the port-80 listener.
-func (this *Pipeline) HTTPListener() elbv2.ApplicationListener { return this.httpListener }
+func (pl *Pipeline) HTTPListener() elbv2.ApplicationListener { return pl.httpListener }
 
 // HTTPSListener is the port-443 listener, or nil without a certificate.
-func (this *Pipeline) HTTPSListener() elbv2.ApplicationListener { return this.httpsListener }
+func (pl *Pipeline) HTTPSListener() elbv2.ApplicationListener { return pl.httpsListener }
 
 // LogBucket receives the access logs.
-func (this *Pipeline) LogBucket() awss3.IBucket { return this.logBucket }
+func (pl *Pipeline) LogBucket() awss3.IBucket { return pl.logBucket }
 
 // SummaryBucket receives the summaries.
-func (this *Pipeline) SummaryBucket() awss3.IBucket { return this.summaryBucket }
+func (pl *Pipeline) SummaryBucket() awss3.IBucket { return pl.summaryBucket }
 
 // Function summarizes the logs.
-func (this *Pipeline) Function() awslambda.Function { return this.function }
+func (pl *Pipeline) Function() awslambda.Function { return pl.function }
 
 // FailureQueue holds the events the function failed on after its retries.
-func (this *Pipeline) FailureQueue() awssqs.Queue { return this.failureQueue }
+func (pl *Pipeline) FailureQueue() awssqs.Queue { return pl.failureQueue }
 
 // AlarmTopic receives the alarms; nil when none was asked for.
-func (this *Pipeline) AlarmTopic() awssns.ITopic { return this.alarmTopic }
+func (pl *Pipeline) AlarmTopic() awssns.ITopic { return pl.alarmTopic }
 
 // CollectorURL is where clients send events: <scheme>://<load balancer>/e.
-func (this *Pipeline) CollectorURL() *string { return this.collectorURL }
+func (pl *Pipeline) CollectorURL() *string { return pl.collectorURL }
 
 // SummaryPrefix is the resolved summary prefix.
-func (this *Pipeline) SummaryPrefix() string { return this.props.SummaryPrefix }
+func (pl *Pipeline) SummaryPrefix() string { return pl.props.SummaryPrefix }
 
 // LogPrefix is the resolved access-log prefix.
-func (this *Pipeline) LogPrefix() string { return this.props.LogPrefix }
+func (pl *Pipeline) LogPrefix() string { return pl.props.LogPrefix }
