@@ -64,7 +64,7 @@ func (e *env) help(args []string) int {
 		fs, _ := generateFlagSet(e.stdout)
 		fs.Usage()
 	case "local":
-		fs, _, _ := localFlagSet(e.stdout)
+		fs, _ := localFlagSet(e.stdout)
 		fs.Usage()
 	default:
 		fmt.Fprintf(e.stderr, "pmdp: unknown command %q\n", args[0])

@@ -87,6 +87,9 @@ func TestGolden(t *testing.T) {
 		{"no paths", []string{"summarize"}, "", 2},
 		{"unknown command", []string{"summarise"}, "", 2},
 		{"help", []string{"help", "summarize"}, "", 0},
+		{"help local", []string{"help", "local"}, "", 0},
+		{"local without its tools", []string{"local", "--interval", "5s"}, "", 2},
+		{"local with a bad response", []string{"local", "--versitygw", "/nonexistent/versitygw", "--rie", "/nonexistent/rie", "--status", "302", "--data", "$DIR/data"}, "", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

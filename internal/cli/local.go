@@ -32,9 +32,8 @@ Example:
 Flags:
 `
 
-func localFlagSet(out io.Writer) (*flag.FlagSet, *local.Config, *string) {
+func localFlagSet(out io.Writer) (*flag.FlagSet, *local.Config) {
 	cfg := &local.Config{}
-	statusText := new(string)
 	fs := flag.NewFlagSet("local", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&cfg.VersityGW, "versitygw", "", "path of the versitygw `binary` (required)")
@@ -51,11 +50,11 @@ func localFlagSet(out io.Writer) (*flag.FlagSet, *local.Config, *string) {
 		fmt.Fprint(out, localHelp)
 		fs.PrintDefaults()
 	}
-	return fs, cfg, statusText
+	return fs, cfg
 }
 
 func (e *env) local(args []string) int {
-	fs, cfg, _ := localFlagSet(e.stderr)
+	fs, cfg := localFlagSet(e.stderr)
 	rest, err := parseInterleaved(fs, args)
 	if isHelp(err) {
 		return 0
