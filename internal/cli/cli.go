@@ -16,6 +16,7 @@ const usage = `pmdp: the poor man's data pipeline.
 Usage:
   pmdp summarize [flags] PATH...   count requests in ALB or Classic ELB access logs
   pmdp generate [flags]            write a realistic ALB access log and its expected counts
+  pmdp process [flags] S3URL...    summarize log objects in S3 as the function does (reprocess, backfill)
   pmdp local [flags]               run the whole pipeline on this machine
   pmdp help [COMMAND]              show help
 
@@ -38,6 +39,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return env.generate(rest)
 	case "local":
 		return env.local(rest)
+	case "process":
+		return env.process(rest)
 	case "help", "-h", "-help", "--help":
 		return env.help(rest)
 	default:
@@ -65,6 +68,9 @@ func (e *env) help(args []string) int {
 		fs.Usage()
 	case "local":
 		fs, _ := localFlagSet(e.stdout)
+		fs.Usage()
+	case "process":
+		fs, _ := processFlagSet(e.stdout)
 		fs.Usage()
 	default:
 		fmt.Fprintf(e.stderr, "pmdp: unknown command %q\n", args[0])

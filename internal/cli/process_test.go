@@ -1,0 +1,200 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http/httptest"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/pmdp/pmdp/internal/loggen"
+)
+
+const processDir = "logs/AWSLogs/123456789012/elasticloadbalancing/us-east-1/2026/11/26/"
+
+func processName(random string) string {
+	return processDir + "123456789012_elasticloadbalancing_us-east-1_app.pmdp.50dc6c495c0c9188_20261126T0005Z_10.0.1.5_" + random + ".log.gz"
+}
+
+// fakeS3 starts an in-process S3 server with a bucket "logs" and points
+// the AWS SDK's standard variables at it.
+func fakeS3(t *testing.T) *s3.Client {
+	t.Helper()
+	srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_ENDPOINT_URL_S3", srv.URL)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	client := s3.New(s3.Options{
+		BaseEndpoint: aws.String(srv.URL), UsePathStyle: true, Region: "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+	})
+	if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("logs")}); err != nil {
+		t.Fatal(err)
+	}
+	return client
+}
+
+func putObject(t *testing.T, c *s3.Client, key string, body []byte) {
+	t.Helper()
+	if _, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("logs"), Key: &key, Body: bytes.NewReader(body)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func summaryObjects(t *testing.T, c *s3.Client) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	list, err := c.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String("logs"), Prefix: aws.String("summaries/")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range list.Contents {
+		obj, err := c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("logs"), Key: o.Key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(obj.Body)
+		obj.Body.Close()
+		out[*o.Key] = string(b)
+	}
+	return out
+}
+
+func TestProcessObjectsAndPrefixes(t *testing.T) {
+	client := fakeS3(t)
+	var plain bytes.Buffer
+	loggen.Write(&plain, loggen.Config{Seed: 4, Lines: 3000})
+	putObject(t, client, processName("a1"), loggen.Gzip(plain.Bytes()))
+	putObject(t, client, processName("b2"), loggen.Gzip(plain.Bytes()))
+	putObject(t, client, processDir+"conn_log_"+strings.TrimPrefix(processName("c3"), processDir), loggen.Gzip([]byte("not an access log\n")))
+
+	// One object: the summaries equal summarize's output for each date.
+	var stdout, stderr bytes.Buffer
+	if code := Main([]string{"process", "s3://logs/" + processName("a1")}, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, &stderr)
+	}
+	if !strings.Contains(stdout.String(), "3000 lines") {
+		t.Errorf("stdout %q", &stdout)
+	}
+	got := summaryObjects(t, client)
+	for date, lines := range loggen.SplitByDate(plain.Bytes()) {
+		var want, errOut bytes.Buffer
+		Main([]string{"summarize", "-"}, bytes.NewReader(lines), &want, &errOut)
+		k := "summaries/dt=" + date + "/" + strings.TrimSuffix(filepath.Base(processName("a1")), ".log.gz") + ".csv"
+		if got[k] != want.String() {
+			t.Errorf("%s differs from summarize's output", k)
+		}
+	}
+
+	// A prefix: every access log under it, the connection log skipped, and
+	// a.log.gz rewritten identically.
+	stdout.Reset()
+	stderr.Reset()
+	if code := Main([]string{"process", "s3://logs/" + processDir}, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, &stderr)
+	}
+	after := summaryObjects(t, client)
+	keys := make([]string, 0, len(after))
+	for k := range after {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if len(after) != 4 {
+		t.Errorf("summaries %q, want two dates of two files", keys)
+	}
+	for k, v := range got {
+		if after[k] != v {
+			t.Errorf("%s changed on reprocessing", k)
+		}
+	}
+}
+
+func TestProcessEvents(t *testing.T) {
+	client := fakeS3(t)
+	var plain bytes.Buffer
+	loggen.Write(&plain, loggen.Config{Seed: 5, Lines: 500})
+	putObject(t, client, processName("a1"), loggen.Gzip(plain.Bytes()))
+
+	// The failure queue's record of a failed invocation.
+	var stdout, stderr bytes.Buffer
+	if code := Main([]string{"process", "--events", "testdata/events/lambda-failure.json"}, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, &stderr)
+	}
+	if n := len(summaryObjects(t, client)); n != 2 {
+		t.Errorf("%d summaries, want 2", n)
+	}
+
+	// The local pipeline's failure record, one JSON document per line, on
+	// stdin, with JSON Lines output under another prefix.
+	stdout.Reset()
+	stderr.Reset()
+	line := `{"time":"2026-11-26T06:12:07Z","event":{"Records":[{"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"logs"},"object":{"key":"` + processName("a1") + `"}}}]},"error":"x","attempts":3}`
+	in := strings.NewReader(line + "\n" + line + "\n")
+	if code := Main([]string{"process", "--events", "-", "--format", "jsonl", "--summary-prefix", "again/"}, in, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, &stderr)
+	}
+	if strings.Count(stdout.String(), "500 lines") != 2 {
+		t.Errorf("stdout %q", &stdout)
+	}
+	list, _ := client.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String("logs"), Prefix: aws.String("again/")})
+	if len(list.Contents) != 2 || !strings.HasSuffix(*list.Contents[0].Key, ".jsonl") {
+		t.Errorf("again/ holds %d objects", len(list.Contents))
+	}
+}
+
+func TestProcessFailures(t *testing.T) {
+	client := fakeS3(t)
+	var plain bytes.Buffer
+	loggen.Write(&plain, loggen.Config{Seed: 6, Lines: 2000})
+	z := loggen.Gzip(plain.Bytes())
+	putObject(t, client, processName("bad"), z[:len(z)/2])
+	putObject(t, client, processName("ok"), z)
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr []string
+	}{
+		{"corrupt and good", []string{"process", "s3://logs/" + processName("bad"), "s3://logs/" + processName("ok")}, 1,
+			[]string{"logs/" + processName("bad"), "gzip", "1 object(s) failed"}},
+		{"gone", []string{"process", "s3://logs/" + processName("gone")}, 0, []string{"the object is gone"}},
+		{"not a log", []string{"process", "s3://logs/notes.txt"}, 0, []string{"not an access log"}},
+		{"empty prefix", []string{"process", "s3://logs/nothing/here/"}, 0, []string{"no access logs under this prefix"}},
+		{"summary key", []string{"process", "s3://logs/summaries/dt=2026-11-26/x.log.gz"}, 1, []string{"summary prefix"}},
+		{"usage", []string{"process", "http://logs/x", "--format", "xml", "--summary-prefix", "s"}, 2,
+			[]string{`"http://logs/x" is not an s3://BUCKET/KEY URL`, "--format", "--summary-prefix"}},
+		{"nothing to do", []string{"process"}, 2, []string{"no s3:// URL and no --events file given"}},
+		{"bad events file", []string{"process", "--events", "testdata/rejects.log"}, 1, []string{"--events testdata/rejects.log", "document 1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := Main(tt.args, nil, &stdout, &stderr)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, tt.code, &stderr)
+			}
+			for _, w := range tt.stderr {
+				if !strings.Contains(stderr.String(), w) {
+					t.Errorf("stderr lacks %q:\n%s", w, &stderr)
+				}
+			}
+		})
+	}
+	if n := len(summaryObjects(t, client)); n != 2 {
+		t.Errorf("%d summaries, want the good file's 2", n)
+	}
+}
