@@ -13,9 +13,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/pmdp/pmdp/internal/logkey"
 	"github.com/pmdp/pmdp/internal/objstore"
@@ -118,21 +115,19 @@ func (e *env) process(args []string) int {
 		}
 		objects = append(objects, fromEvents...)
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	store, err := objstore.NewS3FromEnv(ctx)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "pmdp process: AWS configuration: %v\n", err)
+		fmt.Fprintf(e.stderr, "pmdp process: %v\n", err)
 		return 1
 	}
-	custom := os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
-	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = custom })
-	p := &process.Processor{Store: objstore.S3{Client: client}, Config: o.cfg}
+	p := &process.Processor{Store: store, Config: o.cfg}
 
 	failed := 0
 	for _, obj := range objects {
 		keys := []string{obj.key}
 		if obj.key == "" || strings.HasSuffix(obj.key, "/") {
-			if keys, err = listAccessLogs(ctx, client, obj.bucket, obj.key); err != nil {
-				fmt.Fprintf(e.stderr, "pmdp process: listing s3://%s/%s: %v\n", obj.bucket, obj.key, err)
+			if keys, err = listAccessLogs(ctx, store, obj.bucket, obj.key); err != nil {
+				fmt.Fprintf(e.stderr, "pmdp process: %v\n", err)
 				failed++
 				continue
 			}
@@ -181,18 +176,15 @@ func parseS3URL(u string) (s3Object, error) {
 }
 
 // listAccessLogs returns the keys of the access logs under prefix.
-func listAccessLogs(ctx context.Context, client *s3.Client, bucket, prefix string) ([]string, error) {
+func listAccessLogs(ctx context.Context, store objstore.S3, bucket, prefix string) ([]string, error) {
+	all, err := store.Keys(ctx, bucket, prefix)
+	if err != nil {
+		return nil, err
+	}
 	var keys []string
-	pager := s3.NewListObjectsV2Paginator(client, &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: &prefix})
-	for pager.HasMorePages() {
-		page, err := pager.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range page.Contents {
-			if k := aws.ToString(o.Key); logkey.Classify(k).Kind.IsAccessLog() {
-				keys = append(keys, k)
-			}
+	for _, k := range all {
+		if logkey.Classify(k).Kind.IsAccessLog() {
+			keys = append(keys, k)
 		}
 	}
 	return keys, nil

@@ -17,6 +17,7 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/pmdp/pmdp/internal/loggen"
+	"github.com/pmdp/pmdp/internal/objstore"
 )
 
 const processDir = "logs/AWSLogs/123456789012/elasticloadbalancing/us-east-1/2026/11/26/"
@@ -57,19 +58,20 @@ func putObject(t *testing.T, c *s3.Client, key string, body []byte) {
 
 func summaryObjects(t *testing.T, c *s3.Client) map[string]string {
 	t.Helper()
-	out := map[string]string{}
-	list, err := c.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String("logs"), Prefix: aws.String("summaries/")})
+	store := objstore.S3{Client: c}
+	keys, err := store.Keys(context.Background(), "logs", "summaries/")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, o := range list.Contents {
-		obj, err := c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("logs"), Key: o.Key})
+	out := map[string]string{}
+	for _, k := range keys {
+		obj, err := store.Get(context.Background(), "logs", k)
 		if err != nil {
 			t.Fatal(err)
 		}
 		b, _ := io.ReadAll(obj.Body)
 		obj.Body.Close()
-		out[*o.Key] = string(b)
+		out[k] = string(b)
 	}
 	return out
 }

@@ -137,19 +137,25 @@ func (e *testEnv) put(key string, data []byte) {
 // objects returns every object under prefix in bucket, by key.
 func (e *testEnv) objects(bucket, prefix string) map[string]string {
 	e.t.Helper()
-	out := map[string]string{}
-	list, err := e.client.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: &prefix})
+	return readObjects(e.t, objstore.S3{Client: e.client}, bucket, prefix)
+}
+
+// readObjects returns every object under prefix in bucket, by key.
+func readObjects(t *testing.T, store objstore.S3, bucket, prefix string) map[string]string {
+	t.Helper()
+	keys, err := store.Keys(context.Background(), bucket, prefix)
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
-	for _, o := range list.Contents {
-		got, err := e.client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: &bucket, Key: o.Key})
+	out := map[string]string{}
+	for _, k := range keys {
+		obj, err := store.Get(context.Background(), bucket, k)
 		if err != nil {
-			e.t.Fatal(err)
+			t.Fatal(err)
 		}
-		b, _ := io.ReadAll(got.Body)
-		got.Body.Close()
-		out[*o.Key] = string(b)
+		b, _ := io.ReadAll(obj.Body)
+		obj.Body.Close()
+		out[k] = string(b)
 	}
 	return out
 }

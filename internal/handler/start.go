@@ -7,8 +7,6 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/pmdp/pmdp/internal/objstore"
 	"github.com/pmdp/pmdp/internal/process"
@@ -28,17 +26,13 @@ func Start() error {
 		log.Error("invalid configuration", "error", err)
 		return fmt.Errorf("invalid configuration: %w", err)
 	}
-	awsCfg, err := config.LoadDefaultConfig(context.Background())
+	store, err := objstore.NewS3FromEnv(context.Background())
 	if err != nil {
-		log.Error("loading AWS configuration", "error", err)
-		return fmt.Errorf("loading AWS configuration: %w", err)
+		log.Error("configuring S3", "error", err)
+		return err
 	}
-	// An endpoint override means an S3-compatible server, which needs
-	// path-style addressing (bucket names do not resolve as host names).
-	custom := os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
-	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = custom })
 	h := &Handler{
-		Processor: &process.Processor{Store: objstore.S3{Client: client}, Config: cfg},
+		Processor: &process.Processor{Store: store, Config: cfg},
 		Log:       log,
 		Metrics:   os.Stdout,
 	}

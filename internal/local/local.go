@@ -280,25 +280,23 @@ func (p *Pipeline) Put(ctx context.Context, key string, body []byte) error {
 
 // Objects returns the contents of every object under prefix, by key.
 func (p *Pipeline) Objects(ctx context.Context, prefix string) (map[string]string, error) {
-	out := map[string]string{}
-	pager := s3.NewListObjectsV2Paginator(p.S3, &s3.ListObjectsV2Input{Bucket: aws.String(p.Bucket), Prefix: &prefix})
-	for pager.HasMorePages() {
-		page, err := pager.NextPage(ctx)
+	store := objstore.S3{Client: p.S3}
+	keys, err := store.Keys(ctx, p.Bucket, prefix)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(keys))
+	for _, k := range keys {
+		obj, err := store.Get(ctx, p.Bucket, k)
 		if err != nil {
 			return nil, err
 		}
-		for _, o := range page.Contents {
-			obj, err := p.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(p.Bucket), Key: o.Key})
-			if err != nil {
-				return nil, err
-			}
-			b, err := io.ReadAll(obj.Body)
-			obj.Body.Close()
-			if err != nil {
-				return nil, err
-			}
-			out[*o.Key] = string(b)
+		b, err := io.ReadAll(obj.Body)
+		obj.Body.Close()
+		if err != nil {
+			return nil, err
 		}
+		out[k] = string(b)
 	}
 	return out, nil
 }

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
@@ -73,4 +75,34 @@ func isNotFound(err error) bool {
 	}
 	var respErr *smithyhttp.ResponseError
 	return errors.As(err, &respErr) && respErr.HTTPStatusCode() == http.StatusNotFound
+}
+
+// NewS3FromEnv returns an S3 store configured like any AWS SDK program:
+// credentials, region and endpoint from the standard variables and files.
+// An endpoint override (AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL) means an
+// S3-compatible server, which needs path-style addressing: its bucket
+// names do not resolve as host names.
+func NewS3FromEnv(ctx context.Context) (S3, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return S3{}, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	custom := os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
+	return S3{Client: s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = custom })}, nil
+}
+
+// Keys lists the keys under prefix in bucket, in S3's order (bytewise).
+func (s S3) Keys(ctx context.Context, bucket, prefix string) ([]string, error) {
+	var keys []string
+	pager := s3.NewListObjectsV2Paginator(s.Client, &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: &prefix})
+	for pager.HasMorePages() {
+		page, err := pager.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("s3://%s/%s: list: %w", bucket, prefix, err)
+		}
+		for _, o := range page.Contents {
+			keys = append(keys, aws.ToString(o.Key))
+		}
+	}
+	return keys, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -48,6 +49,15 @@ func TestS3(t *testing.T) {
 		t.Errorf("metadata %v, content type %q", head.Metadata, aws.ToString(head.ContentType))
 	}
 
+	store.Put(ctx, "bkt", "dir/a", nil, PutOptions{})
+	store.Put(ctx, "bkt", "other", nil, PutOptions{})
+	keys, err := store.Keys(ctx, "bkt", "dir/")
+	if err != nil || len(keys) != 2 || keys[0] != "dir/a" || keys[1] != "dir/k é.csv" {
+		t.Errorf("Keys(dir/) = %q, %v", keys, err)
+	}
+	if _, err := store.Keys(ctx, "no-such-bucket", ""); err == nil || !strings.Contains(err.Error(), "s3://no-such-bucket/") {
+		t.Errorf("listing a missing bucket: %v", err)
+	}
 	if _, err := store.Get(ctx, "bkt", "missing"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("missing key: %v, want ErrNotFound", err)
 	}
