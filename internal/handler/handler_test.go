@@ -491,9 +491,9 @@ func TestStopsBeforeTheDeadline(t *testing.T) {
 	log, _ := generated(t, 7, 5000)
 	key := awsDir + albName
 	e.put(key, gz(t, log))
-	e.store.slowRead = 5 * time.Millisecond // the whole file would take seconds
+	e.store.slowRead = 10 * time.Millisecond // the whole file would take about 8 s
 
-	deadline := time.Now().Add(1500 * time.Millisecond)
+	deadline := time.Now().Add(3 * time.Second) // the stop margin is then 300 ms
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	err := e.h.Handle(ctx, event(logBucket, key))
