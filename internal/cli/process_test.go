@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/http/httptest"
 	"path/filepath"
 	"sort"
@@ -58,20 +57,9 @@ func putObject(t *testing.T, c *s3.Client, key string, body []byte) {
 
 func summaryObjects(t *testing.T, c *s3.Client) map[string]string {
 	t.Helper()
-	store := objstore.S3{Client: c}
-	keys, err := store.Keys(context.Background(), "logs", "summaries/")
+	out, err := objstore.S3{Client: c}.Objects(context.Background(), "logs", "summaries/")
 	if err != nil {
 		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, k := range keys {
-		obj, err := store.Get(context.Background(), "logs", k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(obj.Body)
-		obj.Body.Close()
-		out[k] = string(b)
 	}
 	return out
 }

@@ -137,25 +137,9 @@ func (e *testEnv) put(key string, data []byte) {
 // objects returns every object under prefix in bucket, by key.
 func (e *testEnv) objects(bucket, prefix string) map[string]string {
 	e.t.Helper()
-	return readObjects(e.t, objstore.S3{Client: e.client}, bucket, prefix)
-}
-
-// readObjects returns every object under prefix in bucket, by key.
-func readObjects(t *testing.T, store objstore.S3, bucket, prefix string) map[string]string {
-	t.Helper()
-	keys, err := store.Keys(context.Background(), bucket, prefix)
+	out, err := objstore.S3{Client: e.client}.Objects(context.Background(), bucket, prefix)
 	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, k := range keys {
-		obj, err := store.Get(context.Background(), bucket, k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(obj.Body)
-		obj.Body.Close()
-		out[k] = string(b)
+		e.t.Fatal(err)
 	}
 	return out
 }

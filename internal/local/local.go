@@ -280,25 +280,7 @@ func (p *Pipeline) Put(ctx context.Context, key string, body []byte) error {
 
 // Objects returns the contents of every object under prefix, by key.
 func (p *Pipeline) Objects(ctx context.Context, prefix string) (map[string]string, error) {
-	store := objstore.S3{Client: p.S3}
-	keys, err := store.Keys(ctx, p.Bucket, prefix)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]string, len(keys))
-	for _, k := range keys {
-		obj, err := store.Get(ctx, p.Bucket, k)
-		if err != nil {
-			return nil, err
-		}
-		b, err := io.ReadAll(obj.Body)
-		obj.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		out[k] = string(b)
-	}
-	return out, nil
+	return objstore.S3{Client: p.S3}.Objects(ctx, p.Bucket, prefix)
 }
 
 // Output collects the child processes' output; it takes writes from
