@@ -223,15 +223,14 @@ func contentType(f summary.Format) string {
 // byDate counts each UTC date of a log into its own Summary, because each
 // date's summary is its own object.
 type byDate struct {
-	dims     []summary.Dimension
-	byDay    map[string]*summary.Summary
-	lastDay  int64
-	last     *summary.Summary
-	rejected map[string]int64
+	dims    []summary.Dimension
+	byDay   map[string]*summary.Summary
+	lastDay int64
+	last    *summary.Summary
 }
 
 func newByDate(dims []summary.Dimension) *byDate {
-	return &byDate{dims: dims, byDay: map[string]*summary.Summary{}, rejected: map[string]int64{}}
+	return &byDate{dims: dims, byDay: map[string]*summary.Summary{}}
 }
 
 func (b *byDate) Add(r *accesslog.Record) {
@@ -251,7 +250,9 @@ func (b *byDate) Add(r *accesslog.Record) {
 	b.last.Add(r)
 }
 
-func (b *byDate) Reject(reason string) { b.rejected[reason]++ }
+// Reject does nothing: a rejected line has no date to file it under, and
+// ReadLog's Stats already count rejections and keep samples.
+func (b *byDate) Reject(string) {}
 
 func (b *byDate) dates() []string {
 	ds := make([]string, 0, len(b.byDay))
