@@ -28,19 +28,9 @@ func TestParseGroupBy(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := ParseGroupBy(tt.list)
-			if tt.wantErr == nil {
-				if err != nil || !slices.Equal(got, tt.want) {
-					t.Fatalf("ParseGroupBy(%q) = %q, %v; want %q", tt.list, got, err, tt.want)
-				}
-				return
-			}
-			if err == nil || got != nil {
-				t.Fatalf("ParseGroupBy(%q) = %q, %v; want an error", tt.list, got, err)
-			}
-			for _, w := range tt.wantErr {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not mention %q", err, w)
-				}
+			checkErr(t, err, tt.wantErr...)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("ParseGroupBy(%q) = %q, want %q", tt.list, got, tt.want)
 			}
 		})
 	}
@@ -53,48 +43,40 @@ func TestValidateFormat(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "CSV", "json", "xml"} {
-		err := ValidateFormat(bad)
-		if err == nil || !strings.Contains(err.Error(), "(want csv or jsonl)") {
-			t.Errorf("ValidateFormat(%q) = %v", bad, err)
-		}
+		checkErr(t, ValidateFormat(bad), `"`+bad+`" (want csv or jsonl)`)
 	}
 }
 
-func TestValidateSummaryPrefix(t *testing.T) {
-	tests := []struct{ name, prefix, wantErr string }{
-		{"default", DefaultSummaryPrefix, ""},
-		{"nested", "reports/pmdp/", ""},
-		{"empty", "", "is empty"},
-		{"no trailing slash", "summaries", "must end in /"},
-		{"leading slash", "/summaries/", "must not start with /"},
-		{"where logs go", "logs/AWSLogs/", "must not contain AWSLogs/"},
+func TestValidatePrefixes(t *testing.T) {
+	summary, logs := ValidateSummaryPrefix, ValidateLogPrefix
+	tests := []struct {
+		name     string
+		validate func(string) error
+		prefix   string
+		wantErr  string // "" means valid
+	}{
+		{"summaries: default", summary, DefaultSummaryPrefix, ""},
+		{"summaries: nested", summary, "reports/pmdp/", ""},
+		{"summaries: empty", summary, "", "is empty"},
+		{"summaries: no trailing slash", summary, "summaries", "must end in /"},
+		{"summaries: leading slash", summary, "/summaries/", "must not start with /"},
+		{"summaries: where logs go", summary, "logs/AWSLogs/", "must not contain AWSLogs/"},
+		{"logs: bucket root", logs, "", ""},
+		{"logs: default", logs, DefaultLogPrefix, ""},
+		{"logs: nested", logs, "alb/prod", ""},
+		{"logs: AWSLogs alone", logs, "AWSLogs", "must not contain AWSLogs"},
+		{"logs: AWSLogs inside", logs, "x/AWSLogs/y", "must not contain AWSLogs"},
+		{"logs: leading slash", logs, "/logs", "must not start or end with /"},
+		{"logs: trailing slash", logs, "logs/", "must not start or end with /"},
+		{"logs: double slash", logs, "a//b", "must not contain //"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := ValidateSummaryPrefix(tt.prefix)
-			if (err == nil) != (tt.wantErr == "") || err != nil && !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("ValidateSummaryPrefix(%q) = %v, want %q", tt.prefix, err, tt.wantErr)
-			}
-		})
-	}
-}
-
-func TestValidateLogPrefix(t *testing.T) {
-	tests := []struct{ name, prefix, wantErr string }{
-		{"bucket root", "", ""},
-		{"default", DefaultLogPrefix, ""},
-		{"nested", "alb/prod", ""},
-		{"AWSLogs alone", "AWSLogs", "must not contain AWSLogs"},
-		{"AWSLogs inside", "x/AWSLogs/y", "must not contain AWSLogs"},
-		{"leading slash", "/logs", "must not start or end with /"},
-		{"trailing slash", "logs/", "must not start or end with /"},
-		{"double slash", "a//b", "must not contain //"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := ValidateLogPrefix(tt.prefix)
-			if (err == nil) != (tt.wantErr == "") || err != nil && !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("ValidateLogPrefix(%q) = %v, want %q", tt.prefix, err, tt.wantErr)
+			err := tt.validate(tt.prefix)
+			if tt.wantErr == "" {
+				checkErr(t, err)
+			} else {
+				checkErr(t, err, tt.wantErr)
 			}
 		})
 	}
@@ -115,11 +97,10 @@ func TestValidateSameBucket(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := ValidateSameBucket(tt.logPrefix, tt.summaryPrefix)
-			if (err == nil) != tt.ok {
-				t.Errorf("ValidateSameBucket(%q, %q) = %v", tt.logPrefix, tt.summaryPrefix, err)
-			}
-			if err != nil && !strings.Contains(err.Error(), "logs would be refused as summaries") {
-				t.Errorf("error %q does not say why", err)
+			if tt.ok {
+				checkErr(t, err)
+			} else {
+				checkErr(t, err, "logs would be refused as summaries")
 			}
 		})
 	}
@@ -171,24 +152,27 @@ func TestFixedResponse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.res.Validate("FixedResponse")
-			if tt.wantErr == nil {
-				if err != nil {
-					t.Fatalf("Validate() = %v", err)
-				}
-				return
-			}
-			if err == nil {
-				t.Fatal("Validate() = nil")
-			}
-			for _, w := range tt.wantErr {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not mention %q", err, w)
-				}
-			}
+			checkErr(t, tt.res.Validate("FixedResponse"), tt.wantErr...)
 		})
 	}
 	if got := (FixedResponse{}).WithDefaults(); got != (FixedResponse{Status: 204, ContentType: "text/plain"}) {
 		t.Errorf("WithDefaults() = %+v", got)
+	}
+}
+
+// checkErr fails t unless err mentions each of want, or, with no want,
+// unless err is nil.
+func checkErr(t *testing.T, err error, want ...string) {
+	t.Helper()
+	switch {
+	case len(want) == 0 && err != nil:
+		t.Errorf("error %q, want none", err)
+	case len(want) > 0 && err == nil:
+		t.Errorf("no error, want one mentioning %q", want)
+	}
+	for _, w := range want {
+		if err != nil && !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not mention %q", err, w)
+		}
 	}
 }
