@@ -3,7 +3,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 
 	"github.com/pmdp/pmdp/internal/cli"
@@ -12,11 +11,7 @@ import (
 
 func main() {
 	if handler.UnderLambda() {
-		if err := handler.Start(); err != nil {
-			fmt.Fprintln(os.Stderr, "pmdp:", err)
-			os.Exit(1)
-		}
-		return
+		os.Exit(handler.Main())
 	}
 	os.Exit(cli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

@@ -3,81 +3,174 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/pmdp/pmdp/internal/contract"
+	"github.com/pmdp/pmdp/internal/process"
 )
 
-const usage = `pmdp: the poor man's data pipeline.
+// A command is one of pmdp's commands.
+type command struct {
+	name     string
+	synopsis string // the arguments, as the overview and the help show them
+	purpose  string // one line for the overview
+	help     string // what 'pmdp help NAME' prints before the flags
+	// flags defines the command's flags on fs and returns what runs the
+	// command, once they are parsed, with the other arguments.
+	flags func(e *env, fs *flag.FlagSet) (run func(args []string) int)
+}
 
-Usage:
-  pmdp summarize [flags] PATH...   count requests in ALB or Classic ELB access logs
-  pmdp generate [flags]            write a realistic ALB access log and its expected counts
-  pmdp process [flags] S3URL...    summarize log objects in S3 as the function does (reprocess, backfill)
-  pmdp local [flags]               run the whole pipeline on this machine
-  pmdp help [COMMAND]              show help
+var commands = []*command{
+	{"summarize", "[flags] PATH...", "count requests in ALB or Classic ELB access logs", summarizeHelp, (*env).summarizeFlags},
+	{"generate", "[flags]", "write a realistic ALB access log and its expected counts", generateHelp, (*env).generateFlags},
+	{"process", "[flags] S3URL...", "summarize log objects in S3 as the function does (reprocess, backfill)", processHelp, (*env).processFlags},
+	{"local", "[flags]", "run the whole pipeline on this machine", localHelp, (*env).localFlags},
+}
 
-Run 'pmdp help summarize' for the flags of a command.
-`
+func lookup(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// usage is the overview 'pmdp help' prints.
+func usage() string {
+	var b strings.Builder
+	b.WriteString("pmdp: the poor man's data pipeline.\n\nUsage:\n")
+	line := func(synopsis, purpose string) { fmt.Fprintf(&b, "  pmdp %-27s %s\n", synopsis, purpose) }
+	for _, c := range commands {
+		line(c.name+" "+c.synopsis, c.purpose)
+	}
+	line("help [COMMAND]", "show help")
+	b.WriteString("\nRun 'pmdp help summarize' for the flags of a command.\n")
+	return b.String()
+}
 
 // Main runs the command line args (without the program name) and returns
 // the process exit status: 0 on success, 1 when some input failed, 2 on a
 // usage error.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return 2
-	}
-	env := &env{stdin: stdin, stdout: stdout, stderr: stderr}
-	switch cmd, rest := args[0], args[1:]; cmd {
-	case "summarize":
-		return env.summarize(rest)
-	case "generate":
-		return env.generate(rest)
-	case "local":
-		return env.local(rest)
-	case "process":
-		return env.process(rest)
-	case "help", "-h", "-help", "--help":
-		return env.help(rest)
-	default:
-		fmt.Fprintf(stderr, "pmdp: unknown command %q\n\n%s", cmd, usage)
-		return 2
-	}
+	e := &env{ctx: context.Background(), stdin: stdin, stdout: stdout, stderr: stderr}
+	return e.main(args)
 }
 
+// env is what a command runs with.
 type env struct {
+	// ctx is the parent of every command's context; commands that stop
+	// cleanly when interrupted derive theirs with interruptible.
+	ctx            context.Context
 	stdin          io.Reader
 	stdout, stderr io.Writer
 }
 
-func (e *env) help(args []string) int {
+func (e *env) main(args []string) int {
 	if len(args) == 0 {
-		fmt.Fprint(e.stdout, usage)
+		fmt.Fprint(e.stderr, usage())
+		return 2
+	}
+	name, args := args[0], args[1:]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		return e.help(args)
+	}
+	c := lookup(name)
+	if c == nil {
+		fmt.Fprintf(e.stderr, "pmdp: unknown command %q\n\n%s", name, usage())
+		return 2
+	}
+	fs := e.flagSet(c, e.stderr)
+	run := c.flags(e, fs)
+	rest, err := parseInterleaved(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	switch args[0] {
-	case "summarize":
-		fs, _ := summarizeFlagSet(e.stdout)
-		fs.Usage()
-	case "generate":
-		fs, _ := generateFlagSet(e.stdout)
-		fs.Usage()
-	case "local":
-		fs, _ := localFlagSet(e.stdout)
-		fs.Usage()
-	case "process":
-		fs, _ := processFlagSet(e.stdout)
-		fs.Usage()
-	default:
+	if err != nil {
+		return 2 // the flag package has printed the problem and the usage
+	}
+	return run(rest)
+}
+
+func (e *env) help(args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(e.stdout, usage())
+		return 0
+	}
+	c := lookup(args[0])
+	if c == nil {
 		fmt.Fprintf(e.stderr, "pmdp: unknown command %q\n", args[0])
 		return 2
 	}
+	fs := e.flagSet(c, e.stdout)
+	c.flags(e, fs)
+	fs.Usage()
 	return 0
 }
+
+// flagSet is an empty flag set for c whose usage goes to out.
+func (e *env) flagSet(c *command, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprint(out, c.help)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// usageError reports what is wrong with a command line, one problem a
+// line, and returns the exit status of a usage error.
+func (e *env) usageError(cmd string, problems ...error) int {
+	for _, err := range flatten(problems) {
+		fmt.Fprintf(e.stderr, "pmdp %s: %s\n", cmd, strings.ReplaceAll(err.Error(), "\n", "\n  "))
+	}
+	fmt.Fprintf(e.stderr, "Run 'pmdp help %s' for usage.\n", cmd)
+	return 2
+}
+
+// flatten replaces each errors.Join in errs by the errors it joins.
+func flatten(errs []error) []error {
+	var flat []error
+	for _, err := range errs {
+		if joined, ok := err.(interface{ Unwrap() []error }); ok {
+			flat = append(flat, flatten(joined.Unwrap())...)
+		} else {
+			flat = append(flat, err)
+		}
+	}
+	return flat
+}
+
+// interruptible returns a context that is done when the user interrupts
+// the command (Ctrl-C) or the system asks it to stop, for commands that
+// then stop cleanly instead of dying mid-write.
+func (e *env) interruptible() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(e.ctx, os.Interrupt, syscall.SIGTERM)
+}
+
+// flagConfig checks the function's settings as a command takes them from
+// its flags, naming each problem by its flag, and returns the processing
+// configuration they describe.
+func flagConfig(s contract.Settings) (process.Config, error) {
+	if err := s.ValidateAs(contract.ByFlag); err != nil {
+		return process.Config{}, err
+	}
+	return process.NewConfig(s)
+}
+
+// groupByUsage lists the dimensions for a flag's help.
+var groupByUsage = strings.Join(contract.Dimensions, ", ") + ", " + contract.QueryPrefix + "NAME"
 
 // parseInterleaved parses flags that may stand before, between or after
 // the positional arguments, as users of most command-line tools expect.
@@ -137,6 +230,3 @@ func (e *env) writeOutput(path string, fn func(io.Writer) error) error {
 	}
 	return os.Rename(tmp.Name(), path)
 }
-
-// isHelp reports whether a flag error is a request for help.
-func isHelp(err error) bool { return errors.Is(err, flag.ErrHelp) }

@@ -88,7 +88,11 @@ func TestGolden(t *testing.T) {
 		{"unknown command", []string{"summarise"}, "", 2},
 		{"help", []string{"help", "summarize"}, "", 0},
 		{"help local", []string{"help", "local"}, "", 0},
+		{"help generate", []string{"help", "generate"}, "", 0},
+		{"help process", []string{"help", "process"}, "", 0},
+		{"overview", []string{"help"}, "", 0},
 		{"local without its tools", []string{"local", "--interval", "5s"}, "", 2},
+		{"local with bad function settings", []string{"local", "--versitygw", "/nonexistent/versitygw", "--rie", "/nonexistent/rie", "--group-by", "date,colour", "--format", "xml", "extra"}, "", 2},
 		{"local with a bad response", []string{"local", "--versitygw", "/nonexistent/versitygw", "--rie", "/nonexistent/rie", "--status", "302", "--data", "$DIR/data"}, "", 1},
 	}
 	for _, tt := range tests {

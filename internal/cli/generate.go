@@ -1,17 +1,17 @@
 package cli
 
 import (
-	"encoding/csv"
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/loggen"
+	"github.com/pmdp/pmdp/internal/summary"
 )
 
 const generateHelp = `Usage: pmdp generate [flags]
@@ -29,25 +29,6 @@ Examples:
 Flags:
 `
 
-func generateFlagSet(out io.Writer) (*flag.FlagSet, *generateOpts) {
-	o := &generateOpts{}
-	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.IntVar(&o.cfg.Lines, "lines", 1000, "number of `lines` to write (e.g. --lines 1000000)")
-	fs.Uint64Var(&o.cfg.Seed, "seed", 1, "random `seed`; the same seed gives the same file (e.g. --seed 7)")
-	fs.StringVar(&o.start, "start", "2026-11-25T23:55:00Z", "RFC 3339 `time` of the first line (e.g. --start 2026-01-01T00:00:00Z)")
-	fs.DurationVar(&o.cfg.Span, "span", 10*time.Minute, "`duration` from the first line to the last (e.g. --span 1h)")
-	fs.StringVar(&o.output, "o", "-", "write the log to `FILE`; gzip when it ends in .gz (e.g. -o app.log.gz)")
-	fs.BoolVar(&o.gzip, "gzip", false, "gzip the log even when writing to stdout")
-	fs.StringVar(&o.expect, "expect", "", "also write the expected summary as CSV to `FILE` (e.g. --expect want.csv)")
-	fs.StringVar(&o.groupBy, "group-by", "date,path", "`dimensions` of the expected summary; query:ev is the one query dimension it knows")
-	fs.Usage = func() {
-		fmt.Fprint(out, generateHelp)
-		fs.PrintDefaults()
-	}
-	return fs, o
-}
-
 type generateOpts struct {
 	cfg     loggen.Config
 	start   string
@@ -57,29 +38,48 @@ type generateOpts struct {
 	groupBy string
 }
 
-func (e *env) generate(args []string) int {
-	fs, o := generateFlagSet(e.stderr)
-	rest, err := parseInterleaved(fs, args)
-	if isHelp(err) {
-		return 0
-	}
-	if err != nil {
-		return 2
-	}
-	if len(rest) > 0 {
-		fmt.Fprintf(e.stderr, "pmdp generate: unexpected argument %q\n", rest[0])
-		return 2
+func (e *env) generateFlags(fs *flag.FlagSet) func([]string) int {
+	o := &generateOpts{}
+	fs.IntVar(&o.cfg.Lines, "lines", 1000, "number of `lines` to write (e.g. --lines 1000000)")
+	fs.Uint64Var(&o.cfg.Seed, "seed", 1, "random `seed`; the same seed gives the same file (e.g. --seed 7)")
+	fs.StringVar(&o.start, "start", "2026-11-25T23:55:00Z", "RFC 3339 `time` of the first line (e.g. --start 2026-01-01T00:00:00Z)")
+	fs.DurationVar(&o.cfg.Span, "span", 10*time.Minute, "`duration` from the first line to the last (e.g. --span 1h)")
+	fs.StringVar(&o.output, "o", "-", "write the log to `FILE`; gzip when it ends in .gz (e.g. -o app.log.gz)")
+	fs.BoolVar(&o.gzip, "gzip", false, "gzip the log even when writing to stdout")
+	fs.StringVar(&o.expect, "expect", "", "also write the expected summary as CSV to `FILE` (e.g. --expect want.csv)")
+	fs.StringVar(&o.groupBy, "group-by", contract.DefaultGroupBy, "`dimensions` of the expected summary, as for summarize; query:ev is the one query dimension it knows")
+	return func(args []string) int { return e.generate(o, args) }
+}
+
+func (e *env) generate(o *generateOpts, args []string) int {
+	// Every flag is checked before anything is written: a mistake must
+	// not leave a log behind without its expected counts.
+	var usage []error
+	if len(args) > 0 {
+		usage = append(usage, fmt.Errorf("unexpected argument %q", args[0]))
 	}
 	if o.cfg.Lines < 1 {
-		fmt.Fprintf(e.stderr, "pmdp generate: --lines must be at least 1, not %d\n", o.cfg.Lines)
-		return 2
+		usage = append(usage, fmt.Errorf("--lines must be at least 1, not %d", o.cfg.Lines))
 	}
-	if o.cfg.Start, err = time.Parse(time.RFC3339, o.start); err != nil {
-		fmt.Fprintf(e.stderr, "pmdp generate: --start: %v\n", err)
-		return 2
+	start, err := time.Parse(time.RFC3339, o.start)
+	if err != nil {
+		usage = append(usage, fmt.Errorf("--start: %w", err))
 	}
-	o.cfg.Start = o.cfg.Start.UTC()
-	dims := strings.Split(o.groupBy, ",")
+	o.cfg.Start = start.UTC()
+	cfg, err := flagConfig(contract.Settings{GroupBy: o.groupBy})
+	if err != nil {
+		usage = append(usage, err)
+	}
+	names := make([]string, len(cfg.Dimensions))
+	for i, d := range cfg.Dimensions {
+		names[i] = d.Name()
+		if _, err := (loggen.Truth{}).Value(d.Name()); err != nil {
+			usage = append(usage, fmt.Errorf("--group-by: %w", err))
+		}
+	}
+	if len(usage) > 0 {
+		return e.usageError("generate", usage...)
+	}
 
 	var res *loggen.Result
 	compress := o.gzip || strings.HasSuffix(o.output, ".gz")
@@ -101,23 +101,16 @@ func (e *env) generate(args []string) int {
 	if o.expect == "" {
 		return 0
 	}
-	rows, err := res.Expected(dims)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "pmdp generate: --group-by: %v\n", err)
-		return 2
-	}
 	err = e.writeOutput(o.expect, func(w io.Writer) error {
-		cw := csv.NewWriter(w)
-		if err := cw.Write(append(dims, "count")); err != nil {
+		expected, err := res.Expected(names)
+		if err != nil {
 			return err
 		}
-		for _, r := range rows {
-			if err := cw.Write(append(r.Values, strconv.FormatInt(r.Count, 10))); err != nil {
-				return err
-			}
+		rows := make([]summary.Row, len(expected))
+		for i, r := range expected {
+			rows[i] = summary.Row{Values: r.Values, Count: r.Count}
 		}
-		cw.Flush()
-		return cw.Error()
+		return summary.New(cfg.Dimensions).Encode(w, summary.CSV, rows)
 	})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "pmdp generate: writing %s: %v\n", o.expect, err)

@@ -1,20 +1,16 @@
 package cli
 
 import (
-	"context"
+	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
-	"github.com/pmdp/pmdp/internal/collector"
+	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/local"
-	"github.com/pmdp/pmdp/internal/summary"
 )
 
 const localHelp = `Usage: pmdp local [flags]
@@ -32,40 +28,38 @@ Example:
 Flags:
 `
 
-func localFlagSet(out io.Writer) (*flag.FlagSet, *local.Config) {
+func (e *env) localFlags(fs *flag.FlagSet) func([]string) int {
 	cfg := &local.Config{}
-	fs := flag.NewFlagSet("local", flag.ContinueOnError)
-	fs.SetOutput(out)
 	fs.StringVar(&cfg.VersityGW, "versitygw", "", "path of the versitygw `binary` (required)")
 	fs.StringVar(&cfg.RIE, "rie", "", "path of the aws-lambda-rie `binary` (required)")
 	fs.StringVar(&cfg.Bootstrap, "bootstrap", "", "the function's `binary`; default: this program")
 	fs.StringVar(&cfg.DataDir, "data", filepath.Join(".local", "data"), "`directory` for the bucket's files and the failure record")
-	fs.DurationVar(&cfg.Interval, "interval", 10*time.Second, "how often the collector delivers a log `file` (ALB: 5m)")
-	fs.IntVar(&cfg.Response.Status, "status", collector.DefaultStatus, "fixed response `status` (2xx, 4xx or 5xx)")
-	fs.StringVar(&cfg.Response.ContentType, "content-type", collector.DefaultContentType, "fixed response content `type`")
-	fs.StringVar(&cfg.Response.Body, "body", "", "fixed response `body`, at most 1024 characters")
-	fs.StringVar(&cfg.GroupBy, "group-by", summary.DefaultGroupBy, "the function's `dimensions`")
-	fs.StringVar(&cfg.Format, "format", string(summary.CSV), "the function's summary `format`: csv or jsonl")
-	fs.Usage = func() {
-		fmt.Fprint(out, localHelp)
-		fs.PrintDefaults()
-	}
-	return fs, cfg
+	fs.DurationVar(&cfg.Interval, "interval", 10*time.Second, "how often the collector delivers a log file, as a `duration` (ALB: 5m)")
+	fs.IntVar(&cfg.Response.Status, "status", contract.DefaultResponseStatus, "fixed response `status` (2xx, 4xx or 5xx)")
+	fs.StringVar(&cfg.Response.ContentType, "content-type", contract.DefaultResponseContentType, "fixed response content `type`")
+	fs.StringVar(&cfg.Response.Body, "body", "", fmt.Sprintf("fixed response `body`, at most %d characters", contract.MaxResponseBody))
+	fs.StringVar(&cfg.GroupBy, "group-by", contract.DefaultGroupBy, "the function's `dimensions`")
+	fs.StringVar(&cfg.Format, "format", contract.DefaultFormat, "the function's summary `format`: csv or jsonl")
+	return func(args []string) int { return e.local(cfg, args) }
 }
 
-func (e *env) local(args []string) int {
-	fs, cfg := localFlagSet(e.stderr)
-	rest, err := parseInterleaved(fs, args)
-	if isHelp(err) {
-		return 0
+func (e *env) local(cfg *local.Config, args []string) int {
+	var usage []error
+	if len(args) > 0 {
+		usage = append(usage, fmt.Errorf("unexpected argument %q", args[0]))
 	}
-	if err != nil {
-		return 2
+	if cfg.VersityGW == "" || cfg.RIE == "" {
+		usage = append(usage, errors.New("--versitygw and --rie are required"))
 	}
-	if len(rest) > 0 || cfg.VersityGW == "" || cfg.RIE == "" {
-		fmt.Fprintln(e.stderr, "pmdp local: --versitygw and --rie are required, and no arguments are taken")
-		return 2
+	// Checked here, not by the function when it starts, where a mistake
+	// would only show as failed invocations.
+	if err := (contract.Settings{GroupBy: cfg.GroupBy, Format: cfg.Format}).ValidateAs(contract.ByFlag); err != nil {
+		usage = append(usage, err)
 	}
+	if len(usage) > 0 {
+		return e.usageError("local", usage...)
+	}
+	var err error
 	if cfg.Bootstrap == "" {
 		if cfg.Bootstrap, err = os.Executable(); err != nil {
 			fmt.Fprintf(e.stderr, "pmdp local: finding this program for --bootstrap: %v\n", err)
@@ -78,7 +72,7 @@ func (e *env) local(args []string) int {
 	}
 	cfg.Log = slog.New(slog.NewTextHandler(e.stderr, nil))
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := e.interruptible()
 	defer stop()
 	p, err := local.Start(ctx, *cfg)
 	if err != nil {
@@ -88,13 +82,14 @@ func (e *env) local(args []string) int {
 	fmt.Fprintf(e.stdout, `pmdp is running locally.
 
   Send an event:      curl -i '%s/e?ev=signup&uid=42'
-  Log files appear:   every %v, under %s/logs/AWSLogs/
-  Summaries appear:   %s/summaries/dt=YYYY-MM-DD/
+  Log files appear:   every %v, under %s/%s
+  Summaries appear:   %s/%sdt=YYYY-MM-DD/
   Failed events:      %s
   S3 endpoint:        %s (bucket %s, access key %s, secret %s)
 
 Press Ctrl-C to stop.
-`, p.CollectorURL, cfg.Interval, p.BucketDir, p.BucketDir, p.FailureFile, p.S3Endpoint, p.Bucket, local.AccessKey, local.SecretKey)
+`, p.CollectorURL, cfg.Interval, p.BucketDir, contract.NotificationFilter(local.LogPrefix).Prefix,
+		p.BucketDir, contract.DefaultSummaryPrefix, p.FailureFile, p.S3Endpoint, p.Bucket, local.AccessKey, local.SecretKey)
 	<-ctx.Done()
 	fmt.Fprintln(e.stdout, "\nStopping: delivering the last log file and summarizing it…")
 	p.Close()

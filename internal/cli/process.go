@@ -1,23 +1,18 @@
 package cli
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
-	"github.com/aws/aws-lambda-go/events"
-
+	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/logkey"
 	"github.com/pmdp/pmdp/internal/objstore"
 	"github.com/pmdp/pmdp/internal/process"
-	"github.com/pmdp/pmdp/internal/summary"
+	"github.com/pmdp/pmdp/internal/s3event"
 )
 
 const processHelp = `Usage: pmdp process [flags] s3://BUCKET/KEY... | s3://BUCKET/PREFIX/...
@@ -37,6 +32,9 @@ AWS credentials, region and AWS_ENDPOINT_URL_S3 come from the environment
 as for any AWS SDK program. The flags match the function's PMDP_*
 variables; set them as your stack does.
 
+Ctrl-C stops it between objects, saying how far it got; running the same
+command again finishes the work (reprocessing rewrites the same objects).
+
 Examples:
   pmdp process s3://my-logs/logs/AWSLogs/123456789012/elasticloadbalancing/us-east-1/2026/11/26/
   pmdp process --events failure-message.json
@@ -46,49 +44,29 @@ Flags:
 `
 
 type processOpts struct {
-	cfg     process.Config
-	groupBy string
-	format  string
-	events  string
+	settings contract.Settings
+	events   string
 }
 
-func processFlagSet(out io.Writer) (*flag.FlagSet, *processOpts) {
+func (e *env) processFlags(fs *flag.FlagSet) func([]string) int {
 	o := &processOpts{}
-	fs := flag.NewFlagSet("process", flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.StringVar(&o.cfg.SummaryBucket, "summary-bucket", "", "`bucket` for the summaries (PMDP_SUMMARY_BUCKET); default: the log's bucket")
-	fs.StringVar(&o.cfg.SummaryPrefix, "summary-prefix", process.DefaultSummaryPrefix, "`prefix` of the summary keys (PMDP_SUMMARY_PREFIX)")
-	fs.StringVar(&o.groupBy, "group-by", summary.DefaultGroupBy, "`dimensions` (PMDP_GROUP_BY)")
-	fs.StringVar(&o.format, "format", string(summary.CSV), "summary `format`, csv or jsonl (PMDP_FORMAT)")
+	fs.StringVar(&o.settings.SummaryBucket, "summary-bucket", "", "`bucket` for the summaries ("+contract.EnvSummaryBucket+"); default: the log's bucket")
+	fs.StringVar(&o.settings.SummaryPrefix, "summary-prefix", contract.DefaultSummaryPrefix, "`prefix` of the summary keys ("+contract.EnvSummaryPrefix+")")
+	fs.StringVar(&o.settings.GroupBy, "group-by", contract.DefaultGroupBy, "`dimensions` ("+contract.EnvGroupBy+")")
+	fs.StringVar(&o.settings.Format, "format", contract.DefaultFormat, "summary `format`, csv or jsonl ("+contract.EnvFormat+")")
 	fs.StringVar(&o.events, "events", "", "read the objects from the S3 notifications in `FILE` (- for stdin)")
-	fs.Usage = func() {
-		fmt.Fprint(out, processHelp)
-		fs.PrintDefaults()
-	}
-	return fs, o
+	return func(targets []string) int { return e.process(o, targets) }
 }
 
-// s3Object is one object to process.
+// s3Object is one object to process, or every access log under a prefix
+// when key is "" or ends in "/".
 type s3Object struct{ bucket, key string }
 
-func (e *env) process(args []string) int {
-	fs, o := processFlagSet(e.stderr)
-	targets, err := parseInterleaved(fs, args)
-	if isHelp(err) {
-		return 0
-	}
-	if err != nil {
-		return 2
-	}
+func (e *env) process(o *processOpts, targets []string) int {
 	var usage []error
-	if o.cfg.Dimensions, err = summary.ParseDimensions(o.groupBy); err != nil {
-		usage = append(usage, fmt.Errorf("--group-by: %w", err))
-	}
-	if o.cfg.Format, err = summary.ParseFormat(o.format); err != nil {
-		usage = append(usage, fmt.Errorf("--format: %w", err))
-	}
-	if err := process.ValidatePrefix(o.cfg.SummaryPrefix); err != nil {
-		usage = append(usage, fmt.Errorf("--summary-prefix: %w", err))
+	cfg, err := flagConfig(o.settings)
+	if err != nil {
+		usage = append(usage, err)
 	}
 	var objects []s3Object
 	for _, t := range targets {
@@ -102,11 +80,11 @@ func (e *env) process(args []string) int {
 		usage = append(usage, errors.New("no s3:// URL and no --events file given"))
 	}
 	if len(usage) > 0 {
-		fmt.Fprintf(e.stderr, "pmdp process: %s\nRun 'pmdp help process' for usage.\n", indentErr(errors.Join(usage...)))
-		return 2
+		return e.usageError("process", usage...)
 	}
 
-	ctx := context.Background()
+	ctx, stop := e.interruptible()
+	defer stop()
 	if o.events != "" {
 		fromEvents, err := e.readEvents(o.events)
 		if err != nil {
@@ -120,10 +98,13 @@ func (e *env) process(args []string) int {
 		fmt.Fprintf(e.stderr, "pmdp process: %v\n", err)
 		return 1
 	}
-	p := &process.Processor{Store: store, Config: o.cfg}
+	p := &process.Processor{Store: store, Config: cfg}
 
-	failed := 0
+	done, failed := 0, 0
 	for _, obj := range objects {
+		if ctx.Err() != nil {
+			break
+		}
 		keys := []string{obj.key}
 		if obj.key == "" || strings.HasSuffix(obj.key, "/") {
 			if keys, err = listAccessLogs(ctx, store, obj.bucket, obj.key); err != nil {
@@ -136,16 +117,48 @@ func (e *env) process(args []string) int {
 			}
 		}
 		for _, key := range keys {
-			if !e.processOne(ctx, p, obj.bucket, key) {
+			if ctx.Err() != nil {
+				break
+			}
+			if e.processOne(ctx, p, obj.bucket, key) {
+				done++
+			} else {
 				failed++
 			}
 		}
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintf(e.stderr, "pmdp process: interrupted after %d object(s); the same command again finishes the work\n", done)
+		return 1
 	}
 	if failed > 0 {
 		fmt.Fprintf(e.stderr, "pmdp process: %d object(s) failed\n", failed)
 		return 1
 	}
 	return 0
+}
+
+// readEvents returns the objects named in the S3 notifications in the
+// file name, or on standard input for "-".
+func (e *env) readEvents(name string) ([]s3Object, error) {
+	r := e.stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	records, err := s3event.Read(r)
+	if err != nil {
+		return nil, err
+	}
+	objects := make([]s3Object, len(records))
+	for i, rec := range records {
+		objects[i] = s3Object{bucket: rec.S3.Bucket.Name, key: rec.S3.Object.URLDecodedKey}
+	}
+	return objects, nil
 }
 
 func (e *env) processOne(ctx context.Context, p *process.Processor, bucket, key string) bool {
@@ -188,60 +201,4 @@ func listAccessLogs(ctx context.Context, store objstore.S3, bucket, prefix strin
 		}
 	}
 	return keys, nil
-}
-
-// readEvents finds the objects in S3 notifications: whole-file JSON, or
-// one document per line; each an S3 event, a Lambda destination record
-// ({"requestPayload": <event>, ...}) or a local failure ({"event": ...}).
-func (e *env) readEvents(name string) ([]s3Object, error) {
-	var data []byte
-	var err error
-	if name == "-" {
-		data, err = io.ReadAll(e.stdin)
-	} else {
-		data, err = os.ReadFile(name)
-	}
-	if err != nil {
-		return nil, err
-	}
-	docs := [][]byte{data}
-	if !json.Valid(bytes.TrimSpace(data)) {
-		docs = nil
-		sc := bufio.NewScanner(bytes.NewReader(data))
-		sc.Buffer(nil, 16<<20)
-		for sc.Scan() {
-			if line := bytes.TrimSpace(sc.Bytes()); len(line) > 0 {
-				docs = append(docs, append([]byte(nil), line...))
-			}
-		}
-		if err := sc.Err(); err != nil {
-			return nil, err
-		}
-	}
-	var objects []s3Object
-	for i, doc := range docs {
-		var wrapper struct {
-			RequestPayload json.RawMessage `json:"requestPayload"`
-			Event          json.RawMessage `json:"event"`
-			events.S3Event
-		}
-		if err := json.Unmarshal(doc, &wrapper); err != nil {
-			return nil, fmt.Errorf("document %d: %w", i+1, err)
-		}
-		ev := wrapper.S3Event
-		for _, inner := range []json.RawMessage{wrapper.RequestPayload, wrapper.Event} {
-			if len(inner) > 0 {
-				if err := json.Unmarshal(inner, &ev); err != nil {
-					return nil, fmt.Errorf("document %d: %w", i+1, err)
-				}
-			}
-		}
-		if len(ev.Records) == 0 {
-			return nil, fmt.Errorf("document %d holds no S3 event records", i+1)
-		}
-		for _, r := range ev.Records {
-			objects = append(objects, s3Object{bucket: r.S3.Bucket.Name, key: r.S3.Object.URLDecodedKey})
-		}
-	}
-	return objects, nil
 }

@@ -3,10 +3,14 @@ package cli
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"net/http/httptest"
+	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -29,7 +33,14 @@ func processName(random string) string {
 // the AWS SDK's standard variables at it.
 func fakeS3(t *testing.T) *s3.Client {
 	t.Helper()
-	srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
+	return fakeS3Watched(t, func(s3 http.Handler) http.Handler { return s3 })
+}
+
+// fakeS3Watched is fakeS3 with the handler watch returns standing in front
+// of the server.
+func fakeS3Watched(t *testing.T, watch func(s3 http.Handler) http.Handler) *s3.Client {
+	t.Helper()
+	srv := httptest.NewServer(watch(gofakes3.New(s3mem.New()).Server()))
 	t.Cleanup(srv.Close)
 	t.Setenv("AWS_ENDPOINT_URL_S3", srv.URL)
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
@@ -121,7 +132,7 @@ func TestProcessEvents(t *testing.T) {
 
 	// The failure queue's record of a failed invocation.
 	var stdout, stderr bytes.Buffer
-	if code := Main([]string{"process", "--events", "testdata/events/lambda-failure.json"}, nil, &stdout, &stderr); code != 0 {
+	if code := Main([]string{"process", "--events", "../s3event/testdata/lambda-failure.json"}, nil, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, &stderr)
 	}
 	if n := len(summaryObjects(t, client)); n != 2 {
@@ -168,7 +179,7 @@ func TestProcessFailures(t *testing.T) {
 		{"usage", []string{"process", "http://logs/x", "--format", "xml", "--summary-prefix", "s"}, 2,
 			[]string{`"http://logs/x" is not an s3://BUCKET/KEY URL`, "--format", "--summary-prefix"}},
 		{"nothing to do", []string{"process"}, 2, []string{"no s3:// URL and no --events file given"}},
-		{"bad events file", []string{"process", "--events", "testdata/rejects.log"}, 1, []string{"--events testdata/rejects.log", "document 1"}},
+		{"bad events file", []string{"process", "--events", "testdata/rejects.log"}, 1, []string{"--events testdata/rejects.log", "line 1: invalid character"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -186,5 +197,52 @@ func TestProcessFailures(t *testing.T) {
 	}
 	if n := len(summaryObjects(t, client)); n != 2 {
 		t.Errorf("%d summaries, want the good file's 2", n)
+	}
+}
+
+// Interrupted (Ctrl-C in a terminal), process stops before the next
+// object, writes nothing more and says so.
+func TestProcessStopsWhenInterrupted(t *testing.T) {
+	ctx, interrupt := context.WithCancel(context.Background())
+	defer interrupt()
+	var mu sync.Mutex
+	var downloads []string
+	client := fakeS3Watched(t, func(s3 http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, ".log.gz") {
+				mu.Lock()
+				downloads = append(downloads, path.Base(r.URL.Path))
+				mu.Unlock()
+				interrupt() // while the first log downloads
+			}
+			s3.ServeHTTP(w, r)
+		})
+	})
+	var plain bytes.Buffer
+	loggen.Write(&plain, loggen.Config{Seed: 7, Lines: 500})
+	putObject(t, client, processName("a1"), loggen.Gzip(plain.Bytes()))
+	putObject(t, client, processName("b2"), loggen.Gzip(plain.Bytes()))
+
+	var stdout, stderr bytes.Buffer
+	e := &env{ctx: ctx, stdout: &stdout, stderr: &stderr}
+	// The prefix lists a1, then b2; it is given twice.
+	code := e.main([]string{"process", "s3://logs/" + processDir, "s3://logs/" + processDir})
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	// One line for the object that was interrupted, one for the whole run:
+	// nothing after the interruption was tried.
+	lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], path.Base(processName("a1"))) ||
+		!strings.HasPrefix(lines[1], "pmdp process: interrupted after 0 object(s)") {
+		t.Errorf("stderr, want the interrupted object and the interruption:\n%s", &stderr)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{path.Base(processName("a1"))}; !slices.Equal(downloads, want) {
+		t.Errorf("downloaded %q, want only %q", downloads, want)
+	}
+	if n := len(summaryObjects(t, client)); n != 0 {
+		t.Errorf("%d summaries written after the interruption", n)
 	}
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/pmdp/pmdp/internal/accesslog"
+	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/logkey"
 	"github.com/pmdp/pmdp/internal/process"
 	"github.com/pmdp/pmdp/internal/summary"
@@ -35,61 +37,38 @@ Examples:
 Flags:
 `
 
-type summarizeOpts struct {
-	groupBy string
-	format  string
-	output  string
-}
-
-func summarizeFlagSet(out io.Writer) (*flag.FlagSet, *summarizeOpts) {
-	o := &summarizeOpts{}
-	fs := flag.NewFlagSet("summarize", flag.ContinueOnError)
-	fs.SetOutput(out)
-	fs.StringVar(&o.groupBy, "group-by", summary.DefaultGroupBy,
-		"comma-separated `dimensions` to group by: date, hour, path, method, status, host, type, query:NAME\n"+
+func (e *env) summarizeFlags(fs *flag.FlagSet) func([]string) int {
+	var settings contract.Settings
+	var output string
+	fs.StringVar(&settings.GroupBy, "group-by", contract.DefaultGroupBy,
+		"comma-separated `dimensions` to group by: "+groupByUsage+"\n"+
 			"(e.g. --group-by date,status or --group-by hour,query:ev)")
-	fs.StringVar(&o.format, "format", string(summary.CSV), "output `format`: csv or jsonl (e.g. --format jsonl)")
-	fs.StringVar(&o.output, "o", "-", "write the summary to `FILE` instead of stdout (e.g. -o summary.csv)")
-	fs.Usage = func() {
-		fmt.Fprint(out, summarizeHelp)
-		fs.PrintDefaults()
-	}
-	return fs, o
+	fs.StringVar(&settings.Format, "format", contract.DefaultFormat, "output `format`: csv or jsonl (e.g. --format jsonl)")
+	fs.StringVar(&output, "o", "-", "write the summary to `FILE` instead of stdout (e.g. -o summary.csv)")
+	return func(paths []string) int { return e.summarize(settings, output, paths) }
 }
 
-func (e *env) summarize(args []string) int {
-	fs, o := summarizeFlagSet(e.stderr)
-	paths, err := parseInterleaved(fs, args)
-	if isHelp(err) {
-		return 0
-	}
+func (e *env) summarize(settings contract.Settings, output string, paths []string) int {
+	cfg, err := flagConfig(settings)
+	var usage []error
 	if err != nil {
-		return 2 // the flag package has printed the problem and the usage
+		usage = append(usage, err)
 	}
-	dims, dimErr := summary.ParseDimensions(o.groupBy)
-	format, formatErr := summary.ParseFormat(o.format)
-	if dimErr != nil || formatErr != nil || len(paths) == 0 {
-		if dimErr != nil {
-			fmt.Fprintf(e.stderr, "pmdp summarize: --group-by: %s\n", indentErr(dimErr))
-		}
-		if formatErr != nil {
-			fmt.Fprintf(e.stderr, "pmdp summarize: --format: %s\n", indentErr(formatErr))
-		}
-		if len(paths) == 0 {
-			fmt.Fprintln(e.stderr, "pmdp summarize: no PATH given (use - for standard input)")
-		}
-		fmt.Fprintln(e.stderr, "Run 'pmdp help summarize' for usage.")
-		return 2
+	if len(paths) == 0 {
+		usage = append(usage, errors.New("no PATH given (use - for standard input)"))
+	}
+	if len(usage) > 0 {
+		return e.usageError("summarize", usage...)
 	}
 
-	total := summary.New(dims)
+	total := summary.New(cfg.Dimensions)
 	failed := 0
 	for _, p := range paths {
-		failed += e.summarizePath(p, dims, total)
+		failed += e.summarizePath(p, cfg.Dimensions, total)
 	}
-	err = e.writeOutput(o.output, func(w io.Writer) error { return total.Write(w, format) })
+	err = e.writeOutput(output, func(w io.Writer) error { return total.Write(w, cfg.Format) })
 	if err != nil {
-		fmt.Fprintf(e.stderr, "pmdp summarize: writing %s: %v\n", o.output, err)
+		fmt.Fprintf(e.stderr, "pmdp summarize: writing %s: %v\n", output, err)
 		return 1
 	}
 	if failed > 0 {
@@ -97,10 +76,6 @@ func (e *env) summarize(args []string) int {
 		return 1
 	}
 	return 0
-}
-
-func indentErr(err error) string {
-	return strings.ReplaceAll(err.Error(), "\n", "\n  ")
 }
 
 // summarizePath adds one PATH argument to total and returns how many inputs

@@ -2,7 +2,7 @@ package handler
 
 import (
 	"context"
-	"fmt"
+	"io"
 	"log/slog"
 	"os"
 
@@ -16,29 +16,34 @@ import (
 // UnderLambda reports whether the Lambda runtime started this process.
 func UnderLambda() bool { return os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" }
 
-// Start configures the function from the environment and serves
+// Main configures the function from its environment and serves
 // invocations until the runtime stops the process. It returns only when
-// the configuration is invalid, and then before the first invocation.
-func Start() error {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	cfg, err := process.ConfigFromEnv(os.Getenv)
+// the function cannot start, having logged why, with the exit status to
+// end the process with, before the first invocation.
+func Main() int { return start(os.Getenv, os.Stdout) }
+
+// start is Main with the environment read through getenv and the logs and
+// metrics written to out, which Lambda sends to CloudWatch.
+func start(getenv func(string) string, out io.Writer) int {
+	log := slog.New(slog.NewJSONHandler(out, nil))
+	cfg, err := process.ConfigFromEnv(getenv)
 	if err != nil {
 		log.Error("invalid configuration", "error", err)
-		return fmt.Errorf("invalid configuration: %w", err)
+		return 1
 	}
 	store, err := objstore.NewS3FromEnv(context.Background())
 	if err != nil {
 		log.Error("configuring S3", "error", err)
-		return err
+		return 1
 	}
 	h := &Handler{
 		Processor: &process.Processor{Store: store, Config: cfg},
 		Log:       log,
-		Metrics:   os.Stdout,
+		Metrics:   out,
 	}
 	log.Info("configured",
 		"summary_bucket", cfg.SummaryBucket, "summary_prefix", cfg.SummaryPrefix,
 		"group_by", summary.Names(cfg.Dimensions), "format", string(cfg.Format))
 	lambda.Start(h.Handle)
-	return nil
+	return 0 // not reached: lambda.Start serves until the process ends
 }

@@ -2,8 +2,12 @@ package logkey
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/pmdp/pmdp/internal/contract"
 )
 
 func TestClassify(t *testing.T) {
@@ -57,6 +61,33 @@ func TestBaseName(t *testing.T) {
 	} {
 		if got := BaseName(key); got != want {
 			t.Errorf("BaseName(%q) = %q, want %q", key, got, want)
+		}
+	}
+}
+
+// No summary key can ever match the notification filter: summaries end in
+// .csv or .jsonl, never .log.gz, whatever the prefixes and source keys.
+// (The summary key layout itself is tested with the processing core; this
+// checks contract's filter against every key shape BaseName can produce.)
+func TestFilterNeverMatchesSummaries(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	parts := []string{"logs", "AWSLogs", "summaries", "dt=2026-11-26", "x.log.gz", "a b", "é", ""}
+	pick := func() string {
+		var b strings.Builder
+		for range rnd.IntN(4) + 1 {
+			b.WriteString(parts[rnd.IntN(len(parts))])
+			b.WriteByte('/')
+		}
+		return b.String()
+	}
+	for range 10000 {
+		logPrefix := strings.Trim(pick(), "/")
+		source := pick() + "x.log.gz"
+		for _, ext := range []string{".csv", ".jsonl"} {
+			key := pick() + "dt=2026-11-26/" + BaseName(source) + ext
+			if contract.NotificationFilter(logPrefix).Matches(key) {
+				t.Fatalf("summary key %q matches the filter for log prefix %q", key, logPrefix)
+			}
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -17,71 +18,6 @@ import (
 	"github.com/pmdp/pmdp/internal/objstore"
 	"github.com/pmdp/pmdp/internal/summary"
 )
-
-// DefaultSummaryPrefix is where summaries go when no prefix is configured.
-const DefaultSummaryPrefix = "summaries/"
-
-// Config says where summaries are written and what they hold.
-type Config struct {
-	// SummaryBucket receives the summaries; "" means the bucket the log
-	// is in.
-	SummaryBucket string
-	// SummaryPrefix starts every summary key. It must be non-empty and
-	// end in "/"; keys under it are never processed as logs.
-	SummaryPrefix string
-	// Dimensions to group by inside each per-date summary.
-	Dimensions []summary.Dimension
-	// Format of the summaries.
-	Format summary.Format
-}
-
-// DefaultConfig writes CSV grouped by date and path under summaries/ in
-// the log's own bucket.
-func DefaultConfig() Config {
-	return Config{
-		SummaryPrefix: DefaultSummaryPrefix,
-		Dimensions:    summary.MustParseDimensions(summary.DefaultGroupBy),
-		Format:        summary.CSV,
-	}
-}
-
-// Validate reports every problem with c at once.
-func (c Config) Validate() error {
-	var errs []error
-	if err := ValidatePrefix(c.SummaryPrefix); err != nil {
-		errs = append(errs, err)
-	}
-	if len(c.Dimensions) == 0 {
-		errs = append(errs, errors.New("no dimensions to group by"))
-	}
-	if _, err := summary.ParseFormat(string(c.Format)); err != nil {
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
-}
-
-// ValidatePrefix checks a summary prefix.
-func ValidatePrefix(prefix string) error {
-	switch {
-	case prefix == "":
-		return errors.New("summary prefix is empty: every key would count as a summary")
-	case !strings.HasSuffix(prefix, "/"):
-		return fmt.Errorf("summary prefix %q must end in /", prefix)
-	case strings.HasPrefix(prefix, "/"):
-		return fmt.Errorf("summary prefix %q must not start with /", prefix)
-	case strings.Contains(prefix, "AWSLogs/"):
-		return fmt.Errorf("summary prefix %q must not contain AWSLogs/, where load balancers write logs", prefix)
-	}
-	return nil
-}
-
-// SummaryKey is where the summary of one date of the log at key goes:
-// <prefix>dt=<date>/<file name without .log.gz or .log><extension>. It
-// depends only on its arguments, so reprocessing a log rewrites the same
-// objects instead of adding new ones.
-func (c Config) SummaryKey(key, date string) string {
-	return c.SummaryPrefix + "dt=" + date + "/" + logkey.BaseName(key) + c.Format.Extension()
-}
 
 // ErrRecursion is returned for a key under the summary prefix: processing
 // it would let the function trigger itself.
@@ -188,10 +124,7 @@ func (p *Processor) Process(ctx context.Context, bucket, key string) (Report, er
 		if err := s.Write(&buf, p.Config.Format); err != nil {
 			return rep, fmt.Errorf("%s/%s: encoding %s: %w", bucket, key, d, err)
 		}
-		meta := make(map[string]string, len(common)+1)
-		for k, v := range common {
-			meta[k] = v
-		}
+		meta := maps.Clone(common)
 		meta["pmdp-requests"] = strconv.FormatInt(s.Requests(), 10)
 		outKey := p.Config.SummaryKey(key, d)
 		if err := ctx.Err(); err != nil {

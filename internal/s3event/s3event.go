@@ -1,5 +1,6 @@
 // Package s3event builds S3 event notifications shaped exactly as S3 sends
-// them, for the local pipeline and for tests.
+// them, for the local pipeline and for tests, and reads them back from
+// where failed ones are kept, for reprocessing.
 package s3event
 
 import (

@@ -2,12 +2,12 @@ package summary
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/pmdp/pmdp/internal/accesslog"
+	"github.com/pmdp/pmdp/internal/contract"
 )
 
 // DefaultGroupBy is the grouping used when none is asked for.
@@ -36,9 +36,6 @@ var dimNames = map[string]dimKind{
 	"type":   dimType,
 }
 
-// queryPrefix starts a dimension that groups by a query parameter.
-const queryPrefix = "query:"
-
 // A Dimension is one column to group requests by:
 //
 //   - date: the UTC date (YYYY-MM-DD) of the line's own timestamp
@@ -61,39 +58,24 @@ type Dimension struct {
 func (d Dimension) Name() string { return d.name }
 
 // ParseDimensions parses a comma-separated group-by list such as
-// "date,path,query:ev". Every problem is reported, not just the first.
+// "date,path,query:ev". Every problem is reported, not just the first; the
+// rules are contract.ParseGroupBy's.
 func ParseDimensions(list string) ([]Dimension, error) {
-	var dims []Dimension
-	var errs []error
-	seen := map[string]bool{}
-	for i, name := range strings.Split(list, ",") {
-		name = strings.TrimSpace(name)
-		switch {
-		case name == "":
-			errs = append(errs, fmt.Errorf("empty dimension at position %d of %q", i+1, list))
-			continue
-		case seen[name]:
-			errs = append(errs, fmt.Errorf("dimension %q given twice", name))
-			continue
-		}
-		seen[name] = true
-		if param, ok := strings.CutPrefix(name, queryPrefix); ok {
-			if param == "" {
-				errs = append(errs, fmt.Errorf("dimension %q: missing parameter name after %q", name, queryPrefix))
-				continue
-			}
-			dims = append(dims, Dimension{name: name, kind: dimQuery, param: param})
+	names, err := contract.ParseGroupBy(list)
+	if err != nil {
+		return nil, err
+	}
+	dims := make([]Dimension, len(names))
+	for i, name := range names {
+		if param, ok := strings.CutPrefix(name, contract.QueryPrefix); ok {
+			dims[i] = Dimension{name: name, kind: dimQuery, param: param}
 			continue
 		}
 		kind, ok := dimNames[name]
 		if !ok {
-			errs = append(errs, fmt.Errorf("unknown dimension %q (want date, hour, path, method, status, host, type or query:NAME)", name))
-			continue
+			return nil, fmt.Errorf("dimension %q: the contract allows it but summary cannot extract it", name)
 		}
-		dims = append(dims, Dimension{name: name, kind: kind})
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+		dims[i] = Dimension{name: name, kind: kind}
 	}
 	return dims, nil
 }

@@ -1,0 +1,76 @@
+package process
+
+import (
+	"github.com/pmdp/pmdp/internal/contract"
+	"github.com/pmdp/pmdp/internal/logkey"
+	"github.com/pmdp/pmdp/internal/summary"
+)
+
+// The function's environment variables and default summary prefix, as
+// contract defines them; kept for callers not yet switched to contract.
+const (
+	EnvSummaryBucket     = contract.EnvSummaryBucket
+	EnvSummaryPrefix     = contract.EnvSummaryPrefix
+	EnvGroupBy           = contract.EnvGroupBy
+	EnvFormat            = contract.EnvFormat
+	DefaultSummaryPrefix = contract.DefaultSummaryPrefix
+)
+
+// Config says where summaries are written and what they hold. NewConfig
+// builds one from settings.
+type Config struct {
+	// SummaryBucket receives the summaries; "" means the bucket the log
+	// is in.
+	SummaryBucket string
+	// SummaryPrefix starts every summary key. It must be non-empty and
+	// end in "/"; keys under it are never processed as logs.
+	SummaryPrefix string
+	// Dimensions to group by inside each per-date summary.
+	Dimensions []summary.Dimension
+	// Format of the summaries.
+	Format summary.Format
+}
+
+// NewConfig checks s with s.Validate and returns the configuration it
+// describes, defaults filled in. Callers that name the settings their own
+// way check them first with ValidateAs; this check then cannot fail.
+func NewConfig(s contract.Settings) (Config, error) {
+	if err := s.Validate(); err != nil {
+		return Config{}, err
+	}
+	s = s.WithDefaults()
+	dims, err := summary.ParseDimensions(s.GroupBy)
+	if err != nil {
+		return Config{}, err
+	}
+	format, err := summary.ParseFormat(s.Format)
+	if err != nil {
+		return Config{}, err
+	}
+	return Config{SummaryBucket: s.SummaryBucket, SummaryPrefix: s.SummaryPrefix, Dimensions: dims, Format: format}, nil
+}
+
+// ConfigFromEnv is the function's configuration, read from its environment
+// through getenv (os.Getenv in production). Every invalid variable is
+// reported, each by name.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	return NewConfig(contract.SettingsFromEnv(getenv))
+}
+
+// DefaultConfig is the configuration of the zero Settings: CSV grouped by
+// date and path under summaries/ in the log's own bucket.
+func DefaultConfig() Config {
+	return Config{
+		SummaryPrefix: contract.DefaultSummaryPrefix,
+		Dimensions:    summary.MustParseDimensions(contract.DefaultGroupBy),
+		Format:        summary.Format(contract.DefaultFormat),
+	}
+}
+
+// SummaryKey is where the summary of one date of the log at key goes:
+// <prefix>dt=<date>/<file name without .log.gz or .log><extension>. It
+// depends only on its arguments, so reprocessing a log rewrites the same
+// objects instead of adding new ones.
+func (c Config) SummaryKey(key, date string) string {
+	return c.SummaryPrefix + "dt=" + date + "/" + logkey.BaseName(key) + c.Format.Extension()
+}

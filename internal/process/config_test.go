@@ -1,0 +1,105 @@
+package process
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/pmdp/pmdp/internal/contract"
+	"github.com/pmdp/pmdp/internal/summary"
+)
+
+func TestNewConfig(t *testing.T) {
+	tests := []struct {
+		name     string
+		settings contract.Settings
+		wantErr  []string
+		check    func(t *testing.T, cfg Config)
+	}{
+		{"defaults", contract.Settings{}, nil, func(t *testing.T, cfg Config) {
+			if cfg.SummaryBucket != "" || cfg.SummaryPrefix != "summaries/" || summary.Names(cfg.Dimensions) != "date,path" || cfg.Format != summary.CSV {
+				t.Errorf("defaults %+v", cfg)
+			}
+		}},
+		{"all set", contract.Settings{SummaryBucket: "out", SummaryPrefix: "counts/", GroupBy: "date, query:ev", Format: "jsonl"}, nil,
+			func(t *testing.T, cfg Config) {
+				if cfg.SummaryBucket != "out" || cfg.SummaryPrefix != "counts/" || summary.Names(cfg.Dimensions) != "date,query:ev" || cfg.Format != summary.JSONL {
+					t.Errorf("config %+v", cfg)
+				}
+			}},
+		// Every dimension the contract allows is one summary can count.
+		{"every dimension", contract.Settings{GroupBy: strings.Join(contract.Dimensions, ",") + ",query:ev"}, nil,
+			func(t *testing.T, cfg Config) {
+				if len(cfg.Dimensions) != len(contract.Dimensions)+1 {
+					t.Errorf("dimensions %q", summary.Names(cfg.Dimensions))
+				}
+			}},
+		{"everything wrong at once", contract.Settings{SummaryPrefix: "counts", GroupBy: "date,colour", Format: "xml"},
+			[]string{contract.EnvSummaryPrefix, "must end in /", contract.EnvGroupBy, `"colour"`, contract.EnvFormat, `"xml"`}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := NewConfig(tt.settings)
+			if tt.wantErr == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				tt.check(t, cfg)
+				return
+			}
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestConfigFromEnv(t *testing.T) {
+	env := map[string]string{contract.EnvSummaryBucket: "out", contract.EnvGroupBy: "hour", contract.EnvFormat: "jsonl"}
+	cfg, err := ConfigFromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.SummaryBucket != "out" || cfg.SummaryPrefix != "summaries/" || summary.Names(cfg.Dimensions) != "hour" || cfg.Format != summary.JSONL {
+		t.Errorf("config %+v", cfg)
+	}
+	_, err = ConfigFromEnv(func(k string) string { return map[string]string{contract.EnvSummaryPrefix: "/s/"}[k] })
+	if err == nil || !strings.Contains(err.Error(), contract.EnvSummaryPrefix+": ") {
+		t.Errorf("error %v does not name the variable", err)
+	}
+}
+
+func TestDefaultConfig(t *testing.T) {
+	want, err := NewConfig(contract.Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := DefaultConfig(); !reflect.DeepEqual(got, want) {
+		t.Errorf("DefaultConfig() = %+v, want the zero settings' %+v", got, want)
+	}
+}
+
+func TestSummaryKey(t *testing.T) {
+	const dir = "logs/AWSLogs/123456789012/elasticloadbalancing/us-east-2/2026/11/26/"
+	tests := []struct {
+		name, prefix string
+		format       summary.Format
+		key, want    string
+	}{
+		{"ALB log as CSV", "summaries/", summary.CSV, dir + "a_20261126T0005Z_10.0.1.5_a1.log.gz", "summaries/dt=2026-11-25/a_20261126T0005Z_10.0.1.5_a1.csv"},
+		{"Classic log as JSON Lines", "counts/x/", summary.JSONL, dir + "b_20261126T0005Z_10.0.1.5_b2.log", "counts/x/dt=2026-11-25/b_20261126T0005Z_10.0.1.5_b2.jsonl"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := Config{SummaryPrefix: tt.prefix, Format: tt.format}
+			if got := cfg.SummaryKey(tt.key, "2026-11-25"); got != tt.want {
+				t.Errorf("SummaryKey = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

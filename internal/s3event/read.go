@@ -1,0 +1,78 @@
+package s3event
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// Read returns the records of the S3 notifications in r, in order: r holds
+// one JSON document (pretty-printed or not) or one document a line, blank
+// lines aside. A document is an S3 event or one that carries an event, as
+// a Lambda on-failure destination's record does ({"requestPayload":
+// <event>, ...}) and the local pipeline's failure record does ({"event":
+// <event>, ...}), so what a failure queue or file holds can be fed back as
+// it is. A document without records is an error, since it names nothing
+// to process.
+func Read(r io.Reader) ([]events.S3EventRecord, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	if json.Valid(data) {
+		return records(data)
+	}
+	var all []events.S3EventRecord
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, 16<<20) // a record of a large event, on one line
+	for n := 1; sc.Scan(); n++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		recs, err := records(line)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", n, err)
+		}
+		all = append(all, recs...)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if all == nil {
+		return nil, errors.New("no S3 event records")
+	}
+	return all, nil
+}
+
+// records decodes one document.
+func records(doc []byte) ([]events.S3EventRecord, error) {
+	var d struct {
+		RequestPayload json.RawMessage `json:"requestPayload"` // Lambda destination record
+		Event          json.RawMessage `json:"event"`          // local failure record
+		events.S3Event
+	}
+	if err := json.Unmarshal(doc, &d); err != nil {
+		return nil, err
+	}
+	ev := d.S3Event
+	for _, inner := range []json.RawMessage{d.RequestPayload, d.Event} {
+		// Only an object carries an event; JSON matches names in any case,
+		// so "event" also catches the "Event": "s3:TestEvent" of S3's test
+		// notification.
+		if len(inner) > 0 && inner[0] == '{' {
+			if err := json.Unmarshal(inner, &ev); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if len(ev.Records) == 0 {
+		return nil, errors.New("no S3 event records")
+	}
+	return ev.Records, nil
+}
