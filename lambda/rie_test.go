@@ -21,12 +21,18 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/pmdp/pmdp/internal/bridge"
 	"github.com/pmdp/pmdp/internal/cli"
 	"github.com/pmdp/pmdp/internal/local"
 	"github.com/pmdp/pmdp/internal/loggen"
 	"github.com/pmdp/pmdp/internal/s3event"
 )
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
 
 func TestUnderLambdaEmulator(t *testing.T) {
 	rie, gw := os.Getenv("PMDP_RIE"), os.Getenv("PMDP_VERSITYGW")

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/pmdp/pmdp/internal/accesslog"
 	"github.com/pmdp/pmdp/internal/logkey"
 	"github.com/pmdp/pmdp/internal/logstream"
@@ -22,6 +24,10 @@ import (
 	"github.com/pmdp/pmdp/internal/process"
 	"github.com/pmdp/pmdp/internal/summary"
 )
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
 
 // memStore keeps objects in memory and can refuse writes.
 type memStore struct {
