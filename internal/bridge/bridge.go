@@ -90,7 +90,7 @@ type Stats struct {
 	Received    int // object records posted by the gateway
 	Filtered    int // records outside the notification filter
 	Delivered   int // events the function took without error
-	Failed      int // events recorded as failures after their retries
+	Failed      int // events recorded in the failure record
 	Invocations int // invocations, retries included
 	Pending     int // events queued or being delivered
 }
@@ -203,34 +203,41 @@ func (b *Bridge) Run(ctx context.Context) {
 	}
 }
 
+// deliver invokes the function with ev, retrying with back-off, and
+// records ev as failed when the last try fails or ctx ends the back-off.
 func (b *Bridge) deliver(ctx context.Context, ev []byte) {
 	wait := b.cfg.Backoff
-	var err error
-	attempts := 0
-	for attempt := 0; attempt <= b.cfg.Retries; attempt++ {
-		if attempt > 0 {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(wait):
-			}
-			wait *= 2
-		}
-		attempts++
+	for attempts := 1; ; attempts++ {
 		b.count(func() { b.invocations++ })
-		if err = b.cfg.Invoker.Invoke(ctx, ev); err == nil {
+		err := b.cfg.Invoker.Invoke(ctx, ev)
+		if err == nil {
 			b.count(func() { b.delivered++ })
 			return
 		}
 		b.cfg.Log.Warn("invocation failed", "attempt", attempts, "error", err)
+		if attempts > b.cfg.Retries {
+			b.fail(ev, attempts, err)
+			return
+		}
+		select {
+		case <-ctx.Done():
+			b.fail(ev, attempts, fmt.Errorf("%w; retries stopped: %w", err, context.Cause(ctx)))
+			return
+		case <-time.After(wait):
+		}
+		wait *= 2
 	}
-	b.count(func() { b.failed++ })
-	b.cfg.Log.Error("event failed after its retries; recorded", "error", err)
+}
+
+// fail counts ev as failed and writes it to the failure record.
+func (b *Bridge) fail(ev []byte, attempts int, err error) {
+	b.cfg.Log.Error("event failed; recorded", "attempts", attempts, "error", err)
+	line, _ := json.Marshal(Failure{Time: time.Now().UTC(), Event: ev, Error: err.Error(), Attempts: attempts})
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.failed++
 	if b.cfg.Failures != nil {
-		line, _ := json.Marshal(Failure{Time: time.Now().UTC(), Event: ev, Error: err.Error(), Attempts: attempts})
-		b.mu.Lock()
 		_, _ = b.cfg.Failures.Write(append(line, '\n'))
-		b.mu.Unlock()
 	}
 }
 

@@ -35,6 +35,19 @@ func (f *fakeInvoker) Invoke(_ context.Context, p []byte) error {
 	return nil
 }
 
+// invokerFunc adapts a function to Invoker.
+type invokerFunc func(context.Context, []byte) error
+
+func (f invokerFunc) Invoke(ctx context.Context, p []byte) error { return f(ctx, p) }
+
+// start runs b until the test ends.
+func start(t *testing.T, b *Bridge) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); b.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
 func read(t *testing.T, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile("testdata/" + name)
@@ -123,9 +136,7 @@ func TestRetriesAndFailureRecord(t *testing.T) {
 			inv := &fakeInvoker{failures: tt.failures}
 			var record bytes.Buffer
 			b := New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: inv, Backoff: time.Millisecond, Failures: &record})
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			go b.Run(ctx)
+			start(t, b)
 
 			srv := httptest.NewServer(b)
 			defer srv.Close()
@@ -137,7 +148,7 @@ func TestRetriesAndFailureRecord(t *testing.T) {
 			if resp.StatusCode != http.StatusNoContent {
 				t.Fatalf("webhook answered %s", resp.Status)
 			}
-			waitCtx, done := context.WithTimeout(ctx, 5*time.Second)
+			waitCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
 			defer done()
 			if err := b.WaitIdle(waitCtx); err != nil {
 				t.Fatal(err)
@@ -161,6 +172,37 @@ func TestRetriesAndFailureRecord(t *testing.T) {
 				t.Errorf("failure %+v", f)
 			}
 		})
+	}
+}
+
+// An event whose back-off is cut short by the end of Run is recorded as
+// failed, not dropped.
+func TestCancelledDuringBackoff(t *testing.T) {
+	invoked := make(chan struct{})
+	inv := invokerFunc(func(context.Context, []byte) error {
+		invoked <- struct{}{}
+		return errors.New("function failed")
+	})
+	var record bytes.Buffer
+	// The back-off outlasts any test: only the cancellation ends it.
+	b := New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: inv, Backoff: time.Hour, Failures: &record})
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { defer close(stopped); b.Run(ctx) }()
+	b.Enqueue([]byte(`{"Records":[]}`))
+	<-invoked
+	cancel()
+	<-stopped
+
+	if st := b.Stats(); st.Invocations != 1 || st.Failed != 1 || st.Delivered != 0 || st.Pending != 0 {
+		t.Errorf("stats %+v, want 1 invocation, 1 failed, none pending", st)
+	}
+	var f Failure
+	if err := json.Unmarshal(record.Bytes(), &f); err != nil {
+		t.Fatalf("failure record %q: %v", &record, err)
+	}
+	if f.Attempts != 1 || !strings.Contains(f.Error, "function failed") || !strings.Contains(f.Error, context.Canceled.Error()) || string(f.Event) != `{"Records":[]}` {
+		t.Errorf("failure %+v", f)
 	}
 }
 
