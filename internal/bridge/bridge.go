@@ -68,11 +68,19 @@ type Config struct {
 
 // Failure is one line of the failure record.
 type Failure struct {
-	Time     time.Time       `json:"time"`
-	Event    json.RawMessage `json:"event"`
-	Error    string          `json:"error"`
-	Attempts int             `json:"attempts"`
+	Time  time.Time       `json:"time"`
+	Event json.RawMessage `json:"event"`
+	Error string          `json:"error"`
+	// Attempts is 0 for an event that was never tried: refused because
+	// the queue was full, or still queued when Run stopped.
+	Attempts int `json:"attempts"`
 }
+
+// Errors from Enqueue.
+var (
+	ErrQueueFull = errors.New("bridge: queue full")
+	ErrStopped   = errors.New("bridge: stopped")
+)
 
 // Bridge is an http.Handler for the webhook; Run works through the queue.
 type Bridge struct {
@@ -82,6 +90,7 @@ type Bridge struct {
 	mu                             sync.Mutex
 	received, filtered, pending    int
 	delivered, failed, invocations int
+	stopped                        bool
 	idle                           *sync.Cond
 }
 
@@ -115,7 +124,8 @@ func New(cfg Config) *Bridge {
 }
 
 // ServeHTTP accepts a webhook post and answers at once: the gateway gives
-// each post three seconds and never retries.
+// each post three seconds and never retries. When the queue is full or Run
+// has stopped it answers 503, and the failure record keeps the events.
 func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
@@ -128,8 +138,16 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	var refused error
 	for _, ev := range events {
-		b.Enqueue(ev)
+		if err := b.Enqueue(ev); err != nil {
+			b.fail(ev, 0, err)
+			refused = err
+		}
+	}
+	if refused != nil {
+		http.Error(w, refused.Error(), http.StatusServiceUnavailable)
+		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -180,27 +198,55 @@ func (b *Bridge) count(f func()) {
 }
 
 // Enqueue queues an AWS-shaped event for delivery, as S3 does; delivering
-// the same event twice is what S3's at-least-once delivery may do.
-func (b *Bridge) Enqueue(event []byte) {
-	b.count(func() { b.pending++ })
-	b.queue <- event
+// the same event twice is what S3's at-least-once delivery may do. It
+// never blocks: it returns ErrQueueFull when the queue is full and
+// ErrStopped once Run has returned.
+func (b *Bridge) Enqueue(event []byte) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.stopped {
+		return ErrStopped
+	}
+	select {
+	case b.queue <- event:
+		b.pending++
+		return nil
+	default:
+		return ErrQueueFull
+	}
 }
 
 // Run delivers queued events one at a time (the emulator takes one
-// invocation at a time) until ctx is done.
+// invocation at a time) until ctx is done. Then it records the events
+// still queued as failures, and the bridge takes no more.
 func (b *Bridge) Run(ctx context.Context) {
-	for {
+	for ctx.Err() == nil {
 		select {
 		case <-ctx.Done():
-			return
 		case ev := <-b.queue:
 			b.deliver(ctx, ev)
-			b.mu.Lock()
-			b.pending--
-			b.idle.Broadcast()
-			b.mu.Unlock()
+			b.dequeued()
 		}
 	}
+	b.mu.Lock()
+	b.stopped = true
+	b.mu.Unlock()
+	for {
+		select {
+		case ev := <-b.queue:
+			b.fail(ev, 0, fmt.Errorf("not delivered: %w", context.Cause(ctx)))
+			b.dequeued()
+		default:
+			return
+		}
+	}
+}
+
+func (b *Bridge) dequeued() {
+	b.mu.Lock()
+	b.pending--
+	b.idle.Broadcast()
+	b.mu.Unlock()
 }
 
 // deliver invokes the function with ev, retrying with back-off, and

@@ -189,7 +189,9 @@ func TestCancelledDuringBackoff(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
 	go func() { defer close(stopped); b.Run(ctx) }()
-	b.Enqueue([]byte(`{"Records":[]}`))
+	if err := b.Enqueue([]byte(`{"Records":[]}`)); err != nil {
+		t.Fatal(err)
+	}
 	<-invoked
 	cancel()
 	<-stopped
@@ -203,6 +205,105 @@ func TestCancelledDuringBackoff(t *testing.T) {
 	}
 	if f.Attempts != 1 || !strings.Contains(f.Error, "function failed") || !strings.Contains(f.Error, context.Canceled.Error()) || string(f.Event) != `{"Records":[]}` {
 		t.Errorf("failure %+v", f)
+	}
+}
+
+// post sends a gateway post straight to b's handler.
+func post(b *Bridge, body []byte) *httptest.ResponseRecorder {
+	w := httptest.NewRecorder()
+	b.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body)))
+	return w
+}
+
+// oneFailure decodes a failure record of exactly one line.
+func oneFailure(t *testing.T, record *bytes.Buffer) Failure {
+	t.Helper()
+	var f Failure
+	if lines := bytes.Count(record.Bytes(), []byte("\n")); lines != 1 {
+		t.Fatalf("failure record has %d lines, want 1:\n%s", lines, record)
+	}
+	if err := json.Unmarshal(record.Bytes(), &f); err != nil {
+		t.Fatalf("failure record %q: %v", record, err)
+	}
+	return f
+}
+
+// A full queue turns a webhook post away at once with 503, and the
+// refused event lands in the failure record: the gateway never retries.
+func TestFullQueue(t *testing.T) {
+	var record bytes.Buffer
+	b := New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: &fakeInvoker{}, Failures: &record})
+	gatewayPost := read(t, "versitygw-put.json")
+	// Nothing runs b, so the queue only fills. A blocking Enqueue or
+	// ServeHTTP would hang; the timer only turns that hang into a failure.
+	type result struct {
+		queued int
+		err    error
+		answer *httptest.ResponseRecorder
+	}
+	done := make(chan result)
+	go func() {
+		var r result
+		for r.err = b.Enqueue([]byte("{}")); r.err == nil; r.err = b.Enqueue([]byte("{}")) {
+			r.queued++
+		}
+		r.answer = post(b, gatewayPost)
+		done <- r
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("a full queue blocked Enqueue or the webhook")
+	}
+	if !errors.Is(r.err, ErrQueueFull) || r.queued != cap(b.queue) {
+		t.Errorf("Enqueue took %d events, then %v; want %d, then %v", r.queued, r.err, cap(b.queue), ErrQueueFull)
+	}
+	if r.answer.Code != http.StatusServiceUnavailable {
+		t.Errorf("webhook answered %d, want 503", r.answer.Code)
+	}
+	if st := b.Stats(); st.Received != 1 || st.Failed != 1 || st.Pending != cap(b.queue) || st.Invocations != 0 {
+		t.Errorf("stats %+v", st)
+	}
+	f := oneFailure(t, &record)
+	var ev events.S3Event
+	if json.Unmarshal(f.Event, &ev) != nil || len(ev.Records) != 1 || f.Attempts != 0 || !strings.Contains(f.Error, "queue full") {
+		t.Errorf("failure %+v", f)
+	}
+}
+
+// When Run returns, the events still queued are recorded as failed, and
+// the bridge refuses new ones instead of queueing them for nobody.
+func TestStopped(t *testing.T) {
+	var record bytes.Buffer
+	b := New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: &fakeInvoker{}, Failures: &record})
+	for range 2 {
+		if err := b.Enqueue([]byte("{}")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	b.Run(ctx)
+	if st := b.Stats(); st.Failed != 2 || st.Pending != 0 || st.Invocations != 0 {
+		t.Errorf("after Run: stats %+v, want the 2 queued events failed, none pending", st)
+	}
+	if lines := strings.Split(strings.TrimSuffix(record.String(), "\n"), "\n"); len(lines) != 2 || !strings.Contains(lines[0], "not delivered: context canceled") {
+		t.Errorf("failure record:\n%s", &record)
+	}
+	record.Reset()
+
+	if err := b.Enqueue([]byte("{}")); !errors.Is(err, ErrStopped) {
+		t.Errorf("Enqueue after Run: %v, want %v", err, ErrStopped)
+	}
+	if w := post(b, read(t, "versitygw-put.json")); w.Code != http.StatusServiceUnavailable {
+		t.Errorf("webhook after Run answered %d, want 503", w.Code)
+	}
+	if f := oneFailure(t, &record); f.Attempts != 0 || !strings.Contains(f.Error, "stopped") {
+		t.Errorf("failure %+v", f)
+	}
+	if err := b.WaitIdle(ctx); err != nil {
+		t.Errorf("WaitIdle: %v; nothing may stay pending", err)
 	}
 }
 

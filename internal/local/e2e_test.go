@@ -159,8 +159,11 @@ func TestEndToEnd(t *testing.T) {
 	before := objects(t, p, "summaries/")
 	ev, _ := json.Marshal(s3event.ObjectCreated(Region, Bucket, time.Now(), s3event.Object{Key: genKey}))
 	delivered := p.Bridge.Stats().Delivered
-	p.Bridge.Enqueue(ev)
-	p.Bridge.Enqueue(ev)
+	for range 2 {
+		if err := p.Bridge.Enqueue(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
 	waitFor(t, p.Bridge, func(st bridge.Stats) bool { return st.Delivered >= delivered+2 && st.Pending == 0 }, "the duplicate deliveries")
 	after := objects(t, p, "summaries/")
 	if len(after) != len(before) {
