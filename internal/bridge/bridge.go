@@ -92,6 +92,7 @@ type Bridge struct {
 	delivered, failed, invocations int
 	stopped                        bool
 	idle                           *sync.Cond
+	expected                       map[string]chan struct{} // by key; see Expect
 }
 
 // Stats counts what the bridge has seen.
@@ -132,7 +133,7 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	events, err := b.Reshape(body)
+	events, keys, err := b.reshape(body)
 	if err != nil {
 		b.cfg.Log.Error("webhook post is not a bucket event", "error", err)
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -145,6 +146,7 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			refused = err
 		}
 	}
+	b.posted(keys)
 	if refused != nil {
 		http.Error(w, refused.Error(), http.StatusServiceUnavailable)
 		return
@@ -152,22 +154,23 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// Reshape turns one gateway post into the S3 events AWS would send for it:
+// reshape turns one gateway post into the S3 events AWS would send for it:
 // one per object record that passes the filter, with URL-encoded keys and
-// AWS's event names. The gateway's test event yields none.
-func (b *Bridge) Reshape(post []byte) ([][]byte, error) {
+// AWS's event names. The gateway's test event yields none. keys are those
+// of all the object records, filtered or not.
+func (b *Bridge) reshape(post []byte) (events [][]byte, keys []string, err error) {
 	var ge gatewayEvent
 	if err := json.Unmarshal(post, &ge); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if ge.Event == "s3:TestEvent" {
-		return nil, nil
+		return nil, nil, nil
 	}
-	var out [][]byte
 	for _, r := range ge.Records {
 		b.count(func() { b.received++ })
 		name := strings.TrimPrefix(r.EventName, "s3:")
 		key := r.S3.Object.Key
+		keys = append(keys, key)
 		if !strings.HasPrefix(name, "ObjectCreated:") || !b.cfg.Filter.Matches(key) {
 			b.count(func() { b.filtered++ })
 			continue
@@ -184,11 +187,46 @@ func (b *Bridge) Reshape(post []byte) ([][]byte, error) {
 		ev.Records[0].EventName = name
 		payload, err := json.Marshal(ev)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		out = append(out, payload)
+		events = append(events, payload)
 	}
-	return out, nil
+	return events, keys, nil
+}
+
+// Expect returns a channel that is closed once the gateway has posted the
+// event of key and the bridge has queued it (or recorded it as failed).
+// Call it before writing the object, so that an early post is not missed,
+// and call forget when no longer waiting. Only expected keys are
+// remembered, and only until posted or forgotten; expect a key once at a
+// time.
+func (b *Bridge) Expect(key string) (posted <-chan struct{}, forget func()) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.expected == nil {
+		b.expected = map[string]chan struct{}{}
+	}
+	ch := make(chan struct{})
+	b.expected[key] = ch
+	return ch, func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if b.expected[key] == ch {
+			delete(b.expected, key)
+		}
+	}
+}
+
+// posted closes the channels of Expect for keys.
+func (b *Bridge) posted(keys []string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, k := range keys {
+		if ch, ok := b.expected[k]; ok {
+			close(ch)
+			delete(b.expected, k)
+		}
+	}
 }
 
 func (b *Bridge) count(f func()) {

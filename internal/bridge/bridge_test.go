@@ -48,6 +48,9 @@ func start(t *testing.T, b *Bridge) {
 	t.Cleanup(func() { cancel(); <-done })
 }
 
+// putKey is the object key in testdata/versitygw-put.json.
+const putKey = "logs/AWSLogs/123456789012/elasticloadbalancing/us-east-1/2026/11/26/my logs+é/123456789012_elasticloadbalancing_us-east-1_app.pmdp-local.50dc6c495c0c9188_20261126T0627Z_127.0.0.1_0cccb1de.log.gz"
+
 func read(t *testing.T, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile("testdata/" + name)
@@ -59,7 +62,7 @@ func read(t *testing.T, name string) []byte {
 
 func TestReshape(t *testing.T) {
 	b := New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: &fakeInvoker{}})
-	out, err := b.Reshape(read(t, "versitygw-put.json"))
+	out, _, err := b.reshape(read(t, "versitygw-put.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,11 +75,10 @@ func TestReshape(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := ev.Records[0]
-	const key = "logs/AWSLogs/123456789012/elasticloadbalancing/us-east-1/2026/11/26/my logs+é/123456789012_elasticloadbalancing_us-east-1_app.pmdp-local.50dc6c495c0c9188_20261126T0627Z_127.0.0.1_0cccb1de.log.gz"
 	if r.EventName != "ObjectCreated:Put" || r.EventSource != "aws:s3" || r.S3.Bucket.Name != "pmdp-logs" {
 		t.Errorf("record %+v", r)
 	}
-	if r.S3.Object.URLDecodedKey != key || !strings.Contains(r.S3.Object.Key, "my+logs%2B%C3%A9/") {
+	if r.S3.Object.URLDecodedKey != putKey || !strings.Contains(r.S3.Object.Key, "my+logs%2B%C3%A9/") {
 		t.Errorf("key %q decodes to %q", r.S3.Object.Key, r.S3.Object.URLDecodedKey)
 	}
 	if r.S3.Object.Size != 512 || r.S3.Object.ETag != "0f343b0931126a20f133d67c2b018a3b" {
@@ -104,7 +106,7 @@ func TestReshapeFilters(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: &fakeInvoker{}})
-			out, err := b.Reshape([]byte(tt.post))
+			out, _, err := b.reshape([]byte(tt.post))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,7 +116,7 @@ func TestReshapeFilters(t *testing.T) {
 		})
 	}
 	b := New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: &fakeInvoker{}})
-	if _, err := b.Reshape([]byte("not json")); err == nil {
+	if _, _, err := b.reshape([]byte("not json")); err == nil {
 		t.Error("garbage accepted")
 	}
 }
@@ -305,6 +307,68 @@ func TestStopped(t *testing.T) {
 	if err := b.WaitIdle(ctx); err != nil {
 		t.Errorf("WaitIdle: %v; nothing may stay pending", err)
 	}
+}
+
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// Expect's channel is closed once the key's event is queued, not before,
+// and not by another key's post; the bridge remembers only keys expected
+// and not yet posted or forgotten.
+func TestExpect(t *testing.T) {
+	gatewayPost := read(t, "versitygw-put.json")
+	newBridge := func() *Bridge {
+		return New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: &fakeInvoker{}})
+	}
+	t.Run("posted", func(t *testing.T) {
+		b := newBridge()
+		posted, forget := b.Expect(putKey)
+		other, forgetOther := b.Expect(strings.Replace(putKey, "_0cccb1de.", "_00000000.", 1))
+		if isClosed(posted) {
+			t.Fatal("closed before the post")
+		}
+		post(b, gatewayPost)
+		if !isClosed(posted) {
+			t.Fatal("not closed by the post")
+		}
+		if st := b.Stats(); st.Pending != 1 {
+			t.Errorf("closed with %d events queued, want the posted one", st.Pending)
+		}
+		if isClosed(other) {
+			t.Error("closed by another key's post")
+		}
+		forget()
+		forgetOther()
+		if len(b.expected) != 0 {
+			t.Errorf("%d keys remembered after their post or forget", len(b.expected))
+		}
+	})
+	t.Run("posted before", func(t *testing.T) {
+		b := newBridge()
+		post(b, gatewayPost)
+		posted, forget := b.Expect(putKey)
+		defer forget()
+		if isClosed(posted) {
+			t.Error("a post nobody expected was remembered")
+		}
+	})
+	t.Run("refused", func(t *testing.T) {
+		b := newBridge()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		b.Run(ctx)
+		posted, forget := b.Expect(putKey)
+		defer forget()
+		if w := post(b, gatewayPost); w.Code != http.StatusServiceUnavailable || !isClosed(posted) {
+			t.Errorf("webhook answered %d, channel closed %v; want 503 and closed: the event is recorded", w.Code, isClosed(posted))
+		}
+	})
 }
 
 func TestEmulatorInvoker(t *testing.T) {

@@ -194,6 +194,24 @@ func TestEndToEnd(t *testing.T) {
 	if err := json.Unmarshal(record, &f); err != nil || f.Attempts != 3 || !strings.Contains(f.Error, "bad1.log.gz") || !strings.Contains(f.Error, "gzip") {
 		t.Errorf("failure record %q (%v)", record, err)
 	}
+
+	// 6. Close delivers the collector's last file and waits for its event:
+	// a request just before Close is summarized.
+	get(t, "GET", "/e?ev=last")
+	last := p.Bridge.Stats()
+	p.Close()
+	if st := p.Bridge.Stats(); st.Delivered != last.Delivered+1 || st.Failed != last.Failed || st.Pending != 0 {
+		t.Errorf("bridge stats %+v after Close, %+v before; want the last file delivered", st, last)
+	}
+	csvs, _ := filepath.Glob(filepath.Join(p.BucketDir, "summaries", "dt=*", "*.csv"))
+	var lastRows int
+	for _, name := range csvs {
+		b, _ := os.ReadFile(name)
+		lastRows += strings.Count(string(b), "\n/e,last,1\n")
+	}
+	if lastRows != 1 {
+		t.Errorf("the last request is counted in %d summaries, want 1", lastRows)
+	}
 }
 
 func raw(t *testing.T, baseURL, request string) {
