@@ -1,13 +1,8 @@
-package local
+package local_test
 
 // The local pipeline as a self-checking end-to-end test (`make e2e`, and
-// part of `make test`). It needs versitygw and aws-lambda-rie, pinned and
-// installed by `make tools`; the Makefile points these variables at them:
-//
-//	PMDP_RIE        path of aws-lambda-rie
-//	PMDP_VERSITYGW  path of versitygw
-//
-// Without them the test is skipped, so that `go test ./...` works anywhere.
+// part of `make test`). Package localtest says which tools it needs;
+// without them the test is skipped.
 
 import (
 	"bytes"
@@ -19,7 +14,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -30,6 +24,8 @@ import (
 	"time"
 
 	"github.com/pmdp/pmdp/internal/bridge"
+	"github.com/pmdp/pmdp/internal/local"
+	"github.com/pmdp/pmdp/internal/local/localtest"
 	"github.com/pmdp/pmdp/internal/loggen"
 	"github.com/pmdp/pmdp/internal/s3event"
 )
@@ -37,32 +33,10 @@ import (
 const e2eGroupBy = "path,query:ev"
 
 func TestEndToEnd(t *testing.T) {
-	rie, gw := os.Getenv("PMDP_RIE"), os.Getenv("PMDP_VERSITYGW")
-	if rie == "" || gw == "" {
-		t.Skip("PMDP_RIE and PMDP_VERSITYGW are not set; `make e2e` sets them")
-	}
-	dir := t.TempDir()
-	bootstrap := filepath.Join(dir, "bootstrap")
-	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bootstrap, "../../lambda")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the function: %v\n%s", err, out)
-	}
-	var procOut Output
-	ctx := context.Background()
-	p, err := Start(ctx, Config{
-		VersityGW: gw, RIE: rie, Bootstrap: bootstrap, DataDir: filepath.Join(dir, "data"),
+	p, _ := localtest.Start(t, "../../lambda", local.Config{
 		Interval: 2 * time.Second, GroupBy: e2eGroupBy, Backoff: 50 * time.Millisecond,
-		ProcessOutput: &procOut,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		p.Close()
-		if t.Failed() {
-			t.Logf("processes' output:\n%s", procOut.String())
-		}
-	})
+	ctx := context.Background()
 
 	// 1. Requests to the collector, with the counts they must give.
 	want := map[string]int64{} // path|ev -> count
@@ -153,7 +127,7 @@ func TestEndToEnd(t *testing.T) {
 
 	// 3. The same notification delivered twice changes nothing.
 	before := objects(t, p, "summaries/")
-	ev, _ := json.Marshal(s3event.ObjectCreated(Region, Bucket, time.Now(), s3event.Object{Key: genKey}))
+	ev, _ := json.Marshal(s3event.ObjectCreated(local.Region, local.Bucket, time.Now(), s3event.Object{Key: genKey}))
 	delivered := p.Bridge.Stats().Delivered
 	for range 2 {
 		if err := p.Bridge.Enqueue(ev); err != nil {
@@ -193,10 +167,7 @@ func TestEndToEnd(t *testing.T) {
 
 	// 6. Close delivers the collector's last file and waits for its event:
 	// a request just before Close is summarized.
-	var children []int
-	for _, cmd := range p.procs {
-		children = append(children, cmd.Process.Pid)
-	}
+	children := local.Children(p)
 	groups := processGroups(t, children)
 	get(t, "GET", "/e?ev=last")
 	last := p.Bridge.Stats()
@@ -280,7 +251,7 @@ func raw(t *testing.T, baseURL, request string) {
 	}
 }
 
-func put(t *testing.T, p *Pipeline, key string, body []byte) {
+func put(t *testing.T, p *local.Pipeline, key string, body []byte) {
 	t.Helper()
 	if err := p.Put(context.Background(), key, body); err != nil {
 		t.Fatal(err)
@@ -298,7 +269,7 @@ func waitFor(t *testing.T, b *bridge.Bridge, done func(bridge.Stats) bool, what 
 	}
 }
 
-func objects(t *testing.T, p *Pipeline, prefix string) map[string]string {
+func objects(t *testing.T, p *local.Pipeline, prefix string) map[string]string {
 	t.Helper()
 	out, err := p.Objects(context.Background(), prefix)
 	if err != nil {
@@ -308,7 +279,7 @@ func objects(t *testing.T, p *Pipeline, prefix string) map[string]string {
 }
 
 // summaries reads every summary CSV, by source file name, as path|ev -> count.
-func summaries(t *testing.T, p *Pipeline) map[string]map[string]int64 {
+func summaries(t *testing.T, p *local.Pipeline) map[string]map[string]int64 {
 	t.Helper()
 	out := map[string]map[string]int64{}
 	for key, body := range objects(t, p, "summaries/") {

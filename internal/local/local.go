@@ -319,25 +319,6 @@ func (p *Pipeline) Objects(ctx context.Context, prefix string) (map[string]strin
 	return objstore.S3{Client: p.S3}.Objects(ctx, p.Bucket, prefix)
 }
 
-// Output collects the child processes' output; it takes writes from
-// several goroutines at once.
-type Output struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (o *Output) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.Write(p)
-}
-
-func (o *Output) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.String()
-}
-
 func freePort() (string, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
