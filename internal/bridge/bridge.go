@@ -146,7 +146,7 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			refused = err
 		}
 	}
-	b.posted(keys)
+	b.posted(keys) // after queueing: Expect promises the event is queued
 	if refused != nil {
 		http.Error(w, refused.Error(), http.StatusServiceUnavailable)
 		return
