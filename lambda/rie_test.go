@@ -2,57 +2,35 @@ package main
 
 // The real function binary under AWS's Lambda runtime interface emulator,
 // reading from and writing to a real S3-compatible server (versitygw),
-// started by the local pipeline. `make test` installs both tools, pinned,
-// and points these variables at them:
-//
-//	PMDP_RIE        path of aws-lambda-rie
-//	PMDP_VERSITYGW  path of versitygw
-//
-// Without them the test is skipped, so that `go test ./...` works anywhere.
+// started by the local pipeline. Package localtest says which tools it
+// needs; without them the test is skipped.
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/pmdp/pmdp/internal/bridge"
 	"github.com/pmdp/pmdp/internal/cli"
 	"github.com/pmdp/pmdp/internal/local"
+	"github.com/pmdp/pmdp/internal/local/localtest"
 	"github.com/pmdp/pmdp/internal/loggen"
 	"github.com/pmdp/pmdp/internal/s3event"
 )
 
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
 func TestUnderLambdaEmulator(t *testing.T) {
-	rie, gw := os.Getenv("PMDP_RIE"), os.Getenv("PMDP_VERSITYGW")
-	if rie == "" || gw == "" {
-		t.Skip("PMDP_RIE and PMDP_VERSITYGW are not set; `make test` sets them")
-	}
-	dir := t.TempDir()
-	bootstrap := filepath.Join(dir, "bootstrap")
-	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-o", bootstrap, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the function: %v\n%s", err, out)
-	}
-	var output local.Output
+	p, output := localtest.Start(t, ".", local.Config{})
 	ctx := context.Background()
-	p, err := local.Start(ctx, local.Config{
-		VersityGW: gw, RIE: rie, Bootstrap: bootstrap, DataDir: filepath.Join(dir, "data"), ProcessOutput: &output,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		p.Close()
-		if t.Failed() {
-			t.Logf("processes' output:\n%s", output.String())
-		}
-	})
 	// This test invokes the function itself, so its files stay outside the
 	// notification filter: the bridge must not invoke the emulator at the
 	// same time (it takes one invocation at a time).

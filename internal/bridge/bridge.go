@@ -68,11 +68,19 @@ type Config struct {
 
 // Failure is one line of the failure record.
 type Failure struct {
-	Time     time.Time       `json:"time"`
-	Event    json.RawMessage `json:"event"`
-	Error    string          `json:"error"`
-	Attempts int             `json:"attempts"`
+	Time  time.Time       `json:"time"`
+	Event json.RawMessage `json:"event"`
+	Error string          `json:"error"`
+	// Attempts is 0 for an event that was never tried: refused because
+	// the queue was full, or still queued when Run stopped.
+	Attempts int `json:"attempts"`
 }
+
+// Errors from Enqueue.
+var (
+	ErrQueueFull = errors.New("bridge: queue full")
+	ErrStopped   = errors.New("bridge: stopped")
+)
 
 // Bridge is an http.Handler for the webhook; Run works through the queue.
 type Bridge struct {
@@ -82,7 +90,9 @@ type Bridge struct {
 	mu                             sync.Mutex
 	received, filtered, pending    int
 	delivered, failed, invocations int
+	stopped                        bool
 	idle                           *sync.Cond
+	expected                       map[string]chan struct{} // by key; see Expect
 }
 
 // Stats counts what the bridge has seen.
@@ -90,7 +100,7 @@ type Stats struct {
 	Received    int // object records posted by the gateway
 	Filtered    int // records outside the notification filter
 	Delivered   int // events the function took without error
-	Failed      int // events recorded as failures after their retries
+	Failed      int // events recorded in the failure record
 	Invocations int // invocations, retries included
 	Pending     int // events queued or being delivered
 }
@@ -115,41 +125,52 @@ func New(cfg Config) *Bridge {
 }
 
 // ServeHTTP accepts a webhook post and answers at once: the gateway gives
-// each post three seconds and never retries.
+// each post three seconds and never retries. When the queue is full or Run
+// has stopped it answers 503, and the failure record keeps the events.
 func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	events, err := b.Reshape(body)
+	events, keys, err := b.reshape(body)
 	if err != nil {
 		b.cfg.Log.Error("webhook post is not a bucket event", "error", err)
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	var refused error
 	for _, ev := range events {
-		b.Enqueue(ev)
+		if err := b.Enqueue(ev); err != nil {
+			b.fail(ev, 0, err)
+			refused = err
+		}
+	}
+	b.posted(keys) // after queueing: Expect promises the event is queued
+	if refused != nil {
+		http.Error(w, refused.Error(), http.StatusServiceUnavailable)
+		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// Reshape turns one gateway post into the S3 events AWS would send for it:
+// reshape turns one gateway post into the S3 events AWS would send for it:
 // one per object record that passes the filter, with URL-encoded keys and
-// AWS's event names. The gateway's test event yields none.
-func (b *Bridge) Reshape(post []byte) ([][]byte, error) {
+// AWS's event names. The gateway's test event yields none. keys are those
+// of all the object records, filtered or not.
+func (b *Bridge) reshape(post []byte) (events [][]byte, keys []string, err error) {
 	var ge gatewayEvent
 	if err := json.Unmarshal(post, &ge); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if ge.Event == "s3:TestEvent" {
-		return nil, nil
+		return nil, nil, nil
 	}
-	var out [][]byte
 	for _, r := range ge.Records {
 		b.count(func() { b.received++ })
 		name := strings.TrimPrefix(r.EventName, "s3:")
 		key := r.S3.Object.Key
+		keys = append(keys, key)
 		if !strings.HasPrefix(name, "ObjectCreated:") || !b.cfg.Filter.Matches(key) {
 			b.count(func() { b.filtered++ })
 			continue
@@ -166,11 +187,46 @@ func (b *Bridge) Reshape(post []byte) ([][]byte, error) {
 		ev.Records[0].EventName = name
 		payload, err := json.Marshal(ev)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		out = append(out, payload)
+		events = append(events, payload)
 	}
-	return out, nil
+	return events, keys, nil
+}
+
+// Expect returns a channel that is closed once the gateway has posted the
+// event of key and the bridge has queued it (or recorded it as failed).
+// Call it before writing the object, so that an early post is not missed,
+// and call forget when no longer waiting. Only expected keys are
+// remembered, and only until posted or forgotten; expect a key once at a
+// time.
+func (b *Bridge) Expect(key string) (posted <-chan struct{}, forget func()) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.expected == nil {
+		b.expected = map[string]chan struct{}{}
+	}
+	ch := make(chan struct{})
+	b.expected[key] = ch
+	return ch, func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if b.expected[key] == ch {
+			delete(b.expected, key)
+		}
+	}
+}
+
+// posted closes the channels of Expect for keys.
+func (b *Bridge) posted(keys []string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, k := range keys {
+		if ch, ok := b.expected[k]; ok {
+			close(ch)
+			delete(b.expected, k)
+		}
+	}
 }
 
 func (b *Bridge) count(f func()) {
@@ -180,57 +236,92 @@ func (b *Bridge) count(f func()) {
 }
 
 // Enqueue queues an AWS-shaped event for delivery, as S3 does; delivering
-// the same event twice is what S3's at-least-once delivery may do.
-func (b *Bridge) Enqueue(event []byte) {
-	b.count(func() { b.pending++ })
-	b.queue <- event
+// the same event twice is what S3's at-least-once delivery may do. It
+// never blocks: it returns ErrQueueFull when the queue is full and
+// ErrStopped once Run has returned.
+func (b *Bridge) Enqueue(event []byte) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.stopped {
+		return ErrStopped
+	}
+	select {
+	case b.queue <- event:
+		b.pending++
+		return nil
+	default:
+		return ErrQueueFull
+	}
 }
 
 // Run delivers queued events one at a time (the emulator takes one
-// invocation at a time) until ctx is done.
+// invocation at a time) until ctx is done. Then it records the events
+// still queued as failures, and the bridge takes no more.
 func (b *Bridge) Run(ctx context.Context) {
-	for {
+	for ctx.Err() == nil {
 		select {
 		case <-ctx.Done():
-			return
 		case ev := <-b.queue:
 			b.deliver(ctx, ev)
-			b.mu.Lock()
-			b.pending--
-			b.idle.Broadcast()
-			b.mu.Unlock()
+			b.dequeued()
+		}
+	}
+	b.mu.Lock()
+	b.stopped = true
+	b.mu.Unlock()
+	for {
+		select {
+		case ev := <-b.queue:
+			b.fail(ev, 0, fmt.Errorf("not delivered: %w", context.Cause(ctx)))
+			b.dequeued()
+		default:
+			return
 		}
 	}
 }
 
+func (b *Bridge) dequeued() {
+	b.mu.Lock()
+	b.pending--
+	b.idle.Broadcast()
+	b.mu.Unlock()
+}
+
+// deliver invokes the function with ev, retrying with back-off, and
+// records ev as failed when the last try fails or ctx ends the back-off.
 func (b *Bridge) deliver(ctx context.Context, ev []byte) {
 	wait := b.cfg.Backoff
-	var err error
-	attempts := 0
-	for attempt := 0; attempt <= b.cfg.Retries; attempt++ {
-		if attempt > 0 {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(wait):
-			}
-			wait *= 2
-		}
-		attempts++
+	for attempts := 1; ; attempts++ {
 		b.count(func() { b.invocations++ })
-		if err = b.cfg.Invoker.Invoke(ctx, ev); err == nil {
+		err := b.cfg.Invoker.Invoke(ctx, ev)
+		if err == nil {
 			b.count(func() { b.delivered++ })
 			return
 		}
 		b.cfg.Log.Warn("invocation failed", "attempt", attempts, "error", err)
+		if attempts > b.cfg.Retries {
+			b.fail(ev, attempts, err)
+			return
+		}
+		select {
+		case <-ctx.Done():
+			b.fail(ev, attempts, fmt.Errorf("%w; retries stopped: %w", err, context.Cause(ctx)))
+			return
+		case <-time.After(wait):
+		}
+		wait *= 2
 	}
-	b.count(func() { b.failed++ })
-	b.cfg.Log.Error("event failed after its retries; recorded", "error", err)
+}
+
+// fail counts ev as failed and writes it to the failure record.
+func (b *Bridge) fail(ev []byte, attempts int, err error) {
+	b.cfg.Log.Error("event failed; recorded", "attempts", attempts, "error", err)
+	line, _ := json.Marshal(Failure{Time: time.Now().UTC(), Event: ev, Error: err.Error(), Attempts: attempts})
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.failed++
 	if b.cfg.Failures != nil {
-		line, _ := json.Marshal(Failure{Time: time.Now().UTC(), Event: ev, Error: err.Error(), Attempts: attempts})
-		b.mu.Lock()
 		_, _ = b.cfg.Failures.Write(append(line, '\n'))
-		b.mu.Unlock()
 	}
 }
 

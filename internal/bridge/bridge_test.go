@@ -35,6 +35,22 @@ func (f *fakeInvoker) Invoke(_ context.Context, p []byte) error {
 	return nil
 }
 
+// invokerFunc adapts a function to Invoker.
+type invokerFunc func(context.Context, []byte) error
+
+func (f invokerFunc) Invoke(ctx context.Context, p []byte) error { return f(ctx, p) }
+
+// start runs b until the test ends.
+func start(t *testing.T, b *Bridge) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); b.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+// putKey is the object key in testdata/versitygw-put.json.
+const putKey = "logs/AWSLogs/123456789012/elasticloadbalancing/us-east-1/2026/11/26/my logs+é/123456789012_elasticloadbalancing_us-east-1_app.pmdp-local.50dc6c495c0c9188_20261126T0627Z_127.0.0.1_0cccb1de.log.gz"
+
 func read(t *testing.T, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile("testdata/" + name)
@@ -46,7 +62,7 @@ func read(t *testing.T, name string) []byte {
 
 func TestReshape(t *testing.T) {
 	b := New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: &fakeInvoker{}})
-	out, err := b.Reshape(read(t, "versitygw-put.json"))
+	out, _, err := b.reshape(read(t, "versitygw-put.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,11 +75,10 @@ func TestReshape(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := ev.Records[0]
-	const key = "logs/AWSLogs/123456789012/elasticloadbalancing/us-east-1/2026/11/26/my logs+é/123456789012_elasticloadbalancing_us-east-1_app.pmdp-local.50dc6c495c0c9188_20261126T0627Z_127.0.0.1_0cccb1de.log.gz"
 	if r.EventName != "ObjectCreated:Put" || r.EventSource != "aws:s3" || r.S3.Bucket.Name != "pmdp-logs" {
 		t.Errorf("record %+v", r)
 	}
-	if r.S3.Object.URLDecodedKey != key || !strings.Contains(r.S3.Object.Key, "my+logs%2B%C3%A9/") {
+	if r.S3.Object.URLDecodedKey != putKey || !strings.Contains(r.S3.Object.Key, "my+logs%2B%C3%A9/") {
 		t.Errorf("key %q decodes to %q", r.S3.Object.Key, r.S3.Object.URLDecodedKey)
 	}
 	if r.S3.Object.Size != 512 || r.S3.Object.ETag != "0f343b0931126a20f133d67c2b018a3b" {
@@ -91,7 +106,7 @@ func TestReshapeFilters(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: &fakeInvoker{}})
-			out, err := b.Reshape([]byte(tt.post))
+			out, _, err := b.reshape([]byte(tt.post))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -101,7 +116,7 @@ func TestReshapeFilters(t *testing.T) {
 		})
 	}
 	b := New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: &fakeInvoker{}})
-	if _, err := b.Reshape([]byte("not json")); err == nil {
+	if _, _, err := b.reshape([]byte("not json")); err == nil {
 		t.Error("garbage accepted")
 	}
 }
@@ -123,9 +138,7 @@ func TestRetriesAndFailureRecord(t *testing.T) {
 			inv := &fakeInvoker{failures: tt.failures}
 			var record bytes.Buffer
 			b := New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: inv, Backoff: time.Millisecond, Failures: &record})
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			go b.Run(ctx)
+			start(t, b)
 
 			srv := httptest.NewServer(b)
 			defer srv.Close()
@@ -137,7 +150,7 @@ func TestRetriesAndFailureRecord(t *testing.T) {
 			if resp.StatusCode != http.StatusNoContent {
 				t.Fatalf("webhook answered %s", resp.Status)
 			}
-			waitCtx, done := context.WithTimeout(ctx, 5*time.Second)
+			waitCtx, done := context.WithTimeout(context.Background(), 5*time.Second)
 			defer done()
 			if err := b.WaitIdle(waitCtx); err != nil {
 				t.Fatal(err)
@@ -162,6 +175,200 @@ func TestRetriesAndFailureRecord(t *testing.T) {
 			}
 		})
 	}
+}
+
+// An event whose back-off is cut short by the end of Run is recorded as
+// failed, not dropped.
+func TestCancelledDuringBackoff(t *testing.T) {
+	invoked := make(chan struct{})
+	inv := invokerFunc(func(context.Context, []byte) error {
+		invoked <- struct{}{}
+		return errors.New("function failed")
+	})
+	var record bytes.Buffer
+	// The back-off outlasts any test: only the cancellation ends it.
+	b := New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: inv, Backoff: time.Hour, Failures: &record})
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { defer close(stopped); b.Run(ctx) }()
+	if err := b.Enqueue([]byte(`{"Records":[]}`)); err != nil {
+		t.Fatal(err)
+	}
+	<-invoked
+	cancel()
+	<-stopped
+
+	if st := b.Stats(); st.Invocations != 1 || st.Failed != 1 || st.Delivered != 0 || st.Pending != 0 {
+		t.Errorf("stats %+v, want 1 invocation, 1 failed, none pending", st)
+	}
+	var f Failure
+	if err := json.Unmarshal(record.Bytes(), &f); err != nil {
+		t.Fatalf("failure record %q: %v", &record, err)
+	}
+	if f.Attempts != 1 || !strings.Contains(f.Error, "function failed") || !strings.Contains(f.Error, context.Canceled.Error()) || string(f.Event) != `{"Records":[]}` {
+		t.Errorf("failure %+v", f)
+	}
+}
+
+// post sends a gateway post straight to b's handler.
+func post(b *Bridge, body []byte) *httptest.ResponseRecorder {
+	w := httptest.NewRecorder()
+	b.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body)))
+	return w
+}
+
+// oneFailure decodes a failure record of exactly one line.
+func oneFailure(t *testing.T, record *bytes.Buffer) Failure {
+	t.Helper()
+	var f Failure
+	if lines := bytes.Count(record.Bytes(), []byte("\n")); lines != 1 {
+		t.Fatalf("failure record has %d lines, want 1:\n%s", lines, record)
+	}
+	if err := json.Unmarshal(record.Bytes(), &f); err != nil {
+		t.Fatalf("failure record %q: %v", record, err)
+	}
+	return f
+}
+
+// A full queue turns a webhook post away at once with 503, and the
+// refused event lands in the failure record: the gateway never retries.
+func TestFullQueue(t *testing.T) {
+	var record bytes.Buffer
+	b := New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: &fakeInvoker{}, Failures: &record})
+	gatewayPost := read(t, "versitygw-put.json")
+	// Nothing runs b, so the queue only fills. A blocking Enqueue or
+	// ServeHTTP would hang; the timer only turns that hang into a failure.
+	type result struct {
+		queued int
+		err    error
+		answer *httptest.ResponseRecorder
+	}
+	done := make(chan result)
+	go func() {
+		var r result
+		for r.err = b.Enqueue([]byte("{}")); r.err == nil; r.err = b.Enqueue([]byte("{}")) {
+			r.queued++
+		}
+		r.answer = post(b, gatewayPost)
+		done <- r
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("a full queue blocked Enqueue or the webhook")
+	}
+	if !errors.Is(r.err, ErrQueueFull) || r.queued != cap(b.queue) {
+		t.Errorf("Enqueue took %d events, then %v; want %d, then %v", r.queued, r.err, cap(b.queue), ErrQueueFull)
+	}
+	if r.answer.Code != http.StatusServiceUnavailable {
+		t.Errorf("webhook answered %d, want 503", r.answer.Code)
+	}
+	if st := b.Stats(); st.Received != 1 || st.Failed != 1 || st.Pending != cap(b.queue) || st.Invocations != 0 {
+		t.Errorf("stats %+v", st)
+	}
+	f := oneFailure(t, &record)
+	var ev events.S3Event
+	if json.Unmarshal(f.Event, &ev) != nil || len(ev.Records) != 1 || f.Attempts != 0 || !strings.Contains(f.Error, "queue full") {
+		t.Errorf("failure %+v", f)
+	}
+}
+
+// When Run returns, the events still queued are recorded as failed, and
+// the bridge refuses new ones instead of queueing them for nobody.
+func TestStopped(t *testing.T) {
+	var record bytes.Buffer
+	b := New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: &fakeInvoker{}, Failures: &record})
+	for range 2 {
+		if err := b.Enqueue([]byte("{}")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	b.Run(ctx)
+	if st := b.Stats(); st.Failed != 2 || st.Pending != 0 || st.Invocations != 0 {
+		t.Errorf("after Run: stats %+v, want the 2 queued events failed, none pending", st)
+	}
+	if lines := strings.Split(strings.TrimSuffix(record.String(), "\n"), "\n"); len(lines) != 2 || !strings.Contains(lines[0], "not delivered: context canceled") {
+		t.Errorf("failure record:\n%s", &record)
+	}
+	record.Reset()
+
+	if err := b.Enqueue([]byte("{}")); !errors.Is(err, ErrStopped) {
+		t.Errorf("Enqueue after Run: %v, want %v", err, ErrStopped)
+	}
+	if w := post(b, read(t, "versitygw-put.json")); w.Code != http.StatusServiceUnavailable {
+		t.Errorf("webhook after Run answered %d, want 503", w.Code)
+	}
+	if f := oneFailure(t, &record); f.Attempts != 0 || !strings.Contains(f.Error, "stopped") {
+		t.Errorf("failure %+v", f)
+	}
+	if err := b.WaitIdle(ctx); err != nil {
+		t.Errorf("WaitIdle: %v; nothing may stay pending", err)
+	}
+}
+
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// Expect's channel is closed once the key's event is queued, not before,
+// and not by another key's post; the bridge remembers only keys expected
+// and not yet posted or forgotten.
+func TestExpect(t *testing.T) {
+	gatewayPost := read(t, "versitygw-put.json")
+	newBridge := func() *Bridge {
+		return New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: &fakeInvoker{}})
+	}
+	t.Run("posted", func(t *testing.T) {
+		b := newBridge()
+		posted, forget := b.Expect(putKey)
+		other, forgetOther := b.Expect(strings.Replace(putKey, "_0cccb1de.", "_00000000.", 1))
+		if isClosed(posted) {
+			t.Fatal("closed before the post")
+		}
+		post(b, gatewayPost)
+		if !isClosed(posted) {
+			t.Fatal("not closed by the post")
+		}
+		if st := b.Stats(); st.Pending != 1 {
+			t.Errorf("closed with %d events queued, want the posted one", st.Pending)
+		}
+		if isClosed(other) {
+			t.Error("closed by another key's post")
+		}
+		forget()
+		forgetOther()
+		if len(b.expected) != 0 {
+			t.Errorf("%d keys remembered after their post or forget", len(b.expected))
+		}
+	})
+	t.Run("posted before", func(t *testing.T) {
+		b := newBridge()
+		post(b, gatewayPost)
+		posted, forget := b.Expect(putKey)
+		defer forget()
+		if isClosed(posted) {
+			t.Error("a post nobody expected was remembered")
+		}
+	})
+	t.Run("refused", func(t *testing.T) {
+		b := newBridge()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		b.Run(ctx)
+		posted, forget := b.Expect(putKey)
+		defer forget()
+		if w := post(b, gatewayPost); w.Code != http.StatusServiceUnavailable || !isClosed(posted) {
+			t.Errorf("webhook answered %d, channel closed %v; want 503 and closed: the event is recorded", w.Code, isClosed(posted))
+		}
+	})
 }
 
 func TestEmulatorInvoker(t *testing.T) {

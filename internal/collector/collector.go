@@ -70,6 +70,12 @@ type Collector struct {
 	zw    *gzip.Writer
 	lines int
 	line  []byte
+
+	// Flush moves the lines out of buf under mu, and uploads holding only
+	// flushing, so that requests are logged while an upload runs.
+	flushing  sync.Mutex
+	file      []byte // gzip members taken from buf, not yet delivered
+	fileLines int
 }
 
 // New returns a Collector; Run delivers its log files.
@@ -181,49 +187,57 @@ func randomHex(n int) string {
 func (c *Collector) Run(ctx context.Context) {
 	t := time.NewTicker(c.cfg.Interval)
 	defer t.Stop()
-	for {
+	for ctx.Err() == nil {
 		select {
 		case <-ctx.Done():
-			flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			defer cancel()
-			if _, err := c.Flush(flushCtx); err != nil {
-				c.cfg.Log.Error("delivering the last log file", "error", err)
-			}
-			return
 		case <-t.C:
 			if _, err := c.Flush(ctx); err != nil {
 				c.cfg.Log.Error("delivering a log file; its lines stay for the next try", "error", err)
 			}
 		}
 	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if _, err := c.Flush(ctx); err != nil {
+		c.cfg.Log.Error("delivering the last log file", "error", err)
+	}
 }
 
 // Flush delivers the lines logged since the last delivery as one gzipped
 // file, and returns its key ("" when there was nothing to deliver). On
-// failure the lines are kept for the next Flush.
+// failure the lines are kept for the next Flush. Requests are logged
+// while it uploads; one Flush runs at a time.
 func (c *Collector) Flush(ctx context.Context) (string, error) {
+	c.flushing.Lock()
+	defer c.flushing.Unlock()
+	c.takeLines()
+	if c.fileLines == 0 {
+		return "", nil
+	}
+	key := c.Key(time.Now())
+	if err := c.cfg.Store.Put(ctx, c.cfg.Bucket, key, c.file, objstore.PutOptions{ContentType: "application/x-gzip"}); err != nil {
+		return "", err // the lines stay in c.file, ahead of those logged since
+	}
+	c.cfg.Log.Info("delivered a log file", "key", key, "lines", c.fileLines)
+	c.file, c.fileLines = c.file[:0], 0
+	return key, nil
+}
+
+// takeLines closes the gzip member of the lines logged so far and appends
+// it to c.file, after any member a failed delivery left there: readers
+// take the members one after another as one stream.
+func (c *Collector) takeLines() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.lines == 0 {
-		return "", nil
+		return
 	}
-	if err := c.zw.Close(); err != nil {
-		return "", err
-	}
-	now := time.Now().UTC()
-	key := c.Key(now)
-	err := c.cfg.Store.Put(ctx, c.cfg.Bucket, key, c.buf.Bytes(), objstore.PutOptions{ContentType: "application/x-gzip"})
-	if err != nil {
-		// Keep the lines: reopen a gzip member after the closed one, which
-		// readers take as one stream.
-		c.zw.Reset(&c.buf)
-		return "", err
-	}
-	c.cfg.Log.Info("delivered a log file", "key", key, "lines", c.lines)
+	_ = c.zw.Close() // writes to a bytes.Buffer do not fail
+	c.file = append(c.file, c.buf.Bytes()...)
+	c.fileLines += c.lines
 	c.buf.Reset()
 	c.zw.Reset(&c.buf)
 	c.lines = 0
-	return key, nil
 }
 
 // Key is where ALB would deliver a file whose interval ends at end:

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/pmdp/pmdp/internal/accesslog"
 	"github.com/pmdp/pmdp/internal/logkey"
 	"github.com/pmdp/pmdp/internal/logstream"
@@ -22,6 +24,10 @@ import (
 	"github.com/pmdp/pmdp/internal/process"
 	"github.com/pmdp/pmdp/internal/summary"
 )
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
 
 // memStore keeps objects in memory and can refuse writes.
 type memStore struct {
@@ -179,6 +185,104 @@ func TestFailedDeliveryKeepsLines(t *testing.T) {
 	st, err := process.ReadLog(obj.Body, s)
 	if err != nil || st.Lines != 3 || st.Rejected != 0 {
 		t.Errorf("after a failed delivery: %+v, %v; want all 3 lines", st, err)
+	}
+}
+
+// gatedStore is a memStore whose Put waits for the test: it sends the key
+// on started, then takes the outcome (nil to write) from outcome.
+type gatedStore struct {
+	memStore
+	started chan string
+	outcome chan error
+}
+
+func (g *gatedStore) Put(ctx context.Context, bucket, key string, body []byte, p objstore.PutOptions) error {
+	g.started <- key
+	if err := <-g.outcome; err != nil {
+		return err
+	}
+	return g.memStore.Put(ctx, bucket, key, body, p)
+}
+
+// Requests are answered and logged while an upload runs; the lines logged
+// meanwhile go to the next file, after those of a failed upload.
+func TestLogsDuringUpload(t *testing.T) {
+	store := &gatedStore{started: make(chan string), outcome: make(chan error)}
+	c := New(Config{Store: store, Bucket: "logs"})
+	request := func(target string) <-chan struct{} {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			c.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, target, nil))
+		}()
+		return done
+	}
+	type flushed struct {
+		key string
+		err error
+	}
+	flush := func() <-chan flushed {
+		done := make(chan flushed, 1)
+		go func() {
+			key, err := c.Flush(context.Background())
+			done <- flushed{key, err}
+		}()
+		return done
+	}
+	// requestDuringUpload logs target while an upload waits in Put, then
+	// ends the upload with outcome.
+	requestDuringUpload := func(target string, outcome error) flushed {
+		t.Helper()
+		upload := flush()
+		<-store.started
+		select {
+		case <-request(target):
+		case <-time.After(30 * time.Second): // only a blocked request waits for this
+			store.outcome <- outcome
+			t.Fatal("a request waited for the upload to end")
+		}
+		store.outcome <- outcome
+		return <-upload
+	}
+	lines := func(key string) []string {
+		t.Helper()
+		obj, err := store.Get(context.Background(), "logs", key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzipReader(obj.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var targets []string
+		sc := bufio.NewScanner(zr)
+		for sc.Scan() {
+			targets = append(targets, strings.Fields(sc.Text())[13])
+		}
+		return targets
+	}
+
+	<-request("/e?n=1")
+	first := requestDuringUpload("/e?n=2", nil)
+	if first.err != nil {
+		t.Fatal(first.err)
+	}
+	if got := lines(first.key); len(got) != 1 || !strings.HasSuffix(got[0], "/e?n=1") {
+		t.Errorf("first file %q, want only /e?n=1", got)
+	}
+	if failed := requestDuringUpload("/e?n=3", errors.New("refused")); failed.err == nil {
+		t.Fatal("a refused upload succeeded")
+	}
+	third := flush()
+	<-store.started
+	store.outcome <- nil
+	last := <-third
+	if last.err != nil {
+		t.Fatal(last.err)
+	}
+	got := lines(last.key)
+	if len(got) != 2 || !strings.HasSuffix(got[0], "/e?n=2") || !strings.HasSuffix(got[1], "/e?n=3") {
+		t.Errorf("file after the failed upload %q, want /e?n=2 then /e?n=3", got)
 	}
 }
 

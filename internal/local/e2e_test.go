@@ -1,13 +1,8 @@
-package local
+package local_test
 
 // The local pipeline as a self-checking end-to-end test (`make e2e`, and
-// part of `make test`). It needs versitygw and aws-lambda-rie, pinned and
-// installed by `make tools`; the Makefile points these variables at them:
-//
-//	PMDP_RIE        path of aws-lambda-rie
-//	PMDP_VERSITYGW  path of versitygw
-//
-// Without them the test is skipped, so that `go test ./...` works anywhere.
+// part of `make test`). Package localtest says which tools it needs;
+// without them the test is skipped.
 
 import (
 	"bytes"
@@ -19,8 +14,8 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,6 +24,8 @@ import (
 	"time"
 
 	"github.com/pmdp/pmdp/internal/bridge"
+	"github.com/pmdp/pmdp/internal/local"
+	"github.com/pmdp/pmdp/internal/local/localtest"
 	"github.com/pmdp/pmdp/internal/loggen"
 	"github.com/pmdp/pmdp/internal/s3event"
 )
@@ -36,37 +33,10 @@ import (
 const e2eGroupBy = "path,query:ev"
 
 func TestEndToEnd(t *testing.T) {
-	rie, gw := os.Getenv("PMDP_RIE"), os.Getenv("PMDP_VERSITYGW")
-	if rie == "" || gw == "" {
-		t.Skip("PMDP_RIE and PMDP_VERSITYGW are not set; `make e2e` sets them")
-	}
-	dir := t.TempDir()
-	bootstrap := filepath.Join(dir, "bootstrap")
-	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bootstrap, "../../lambda")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the function: %v\n%s", err, out)
-	}
-	var procOut Output
-	ctx := context.Background()
-	p, err := Start(ctx, Config{
-		VersityGW: gw, RIE: rie, Bootstrap: bootstrap, DataDir: filepath.Join(dir, "data"),
+	p, _ := localtest.Start(t, "../../lambda", local.Config{
 		Interval: 2 * time.Second, GroupBy: e2eGroupBy, Backoff: 50 * time.Millisecond,
-		ProcessOutput: &procOut,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		p.Close()
-		for _, cmd := range p.procs {
-			if err := syscall.Kill(cmd.Process.Pid, 0); err == nil {
-				t.Errorf("process %d (%s) still runs after Close", cmd.Process.Pid, cmd.Path)
-			}
-		}
-		if t.Failed() {
-			t.Logf("processes' output:\n%s", procOut.String())
-		}
-	})
+	ctx := context.Background()
 
 	// 1. Requests to the collector, with the counts they must give.
 	want := map[string]int64{} // path|ev -> count
@@ -157,10 +127,13 @@ func TestEndToEnd(t *testing.T) {
 
 	// 3. The same notification delivered twice changes nothing.
 	before := objects(t, p, "summaries/")
-	ev, _ := json.Marshal(s3event.ObjectCreated(Region, Bucket, time.Now(), s3event.Object{Key: genKey}))
+	ev, _ := json.Marshal(s3event.ObjectCreated(local.Region, local.Bucket, time.Now(), s3event.Object{Key: genKey}))
 	delivered := p.Bridge.Stats().Delivered
-	p.Bridge.Enqueue(ev)
-	p.Bridge.Enqueue(ev)
+	for range 2 {
+		if err := p.Bridge.Enqueue(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
 	waitFor(t, p.Bridge, func(st bridge.Stats) bool { return st.Delivered >= delivered+2 && st.Pending == 0 }, "the duplicate deliveries")
 	after := objects(t, p, "summaries/")
 	if len(after) != len(before) {
@@ -191,6 +164,77 @@ func TestEndToEnd(t *testing.T) {
 	if err := json.Unmarshal(record, &f); err != nil || f.Attempts != 3 || !strings.Contains(f.Error, "bad1.log.gz") || !strings.Contains(f.Error, "gzip") {
 		t.Errorf("failure record %q (%v)", record, err)
 	}
+
+	// 6. Close delivers the collector's last file and waits for its event:
+	// a request just before Close is summarized.
+	children := local.Children(p)
+	groups := processGroups(t, children)
+	get(t, "GET", "/e?ev=last")
+	last := p.Bridge.Stats()
+	p.Close()
+	if st := p.Bridge.Stats(); st.Delivered != last.Delivered+1 || st.Failed != last.Failed || st.Pending != 0 {
+		t.Errorf("bridge stats %+v after Close, %+v before; want the last file delivered", st, last)
+	}
+	csvs, _ := filepath.Glob(filepath.Join(p.BucketDir, "summaries", "dt=*", "*.csv"))
+	var lastRows int
+	for _, name := range csvs {
+		b, _ := os.ReadFile(name)
+		lastRows += strings.Count(string(b), "\n/e,last,1\n")
+	}
+	if lastRows != 1 {
+		t.Errorf("the last request is counted in %d summaries, want 1", lastRows)
+	}
+
+	// 7. Close left no process behind: neither the children nor what they
+	// started. The emulator runs the function in a process group of its
+	// own, so each group seen while the pipeline ran must be gone.
+	if len(groups) <= len(children) {
+		t.Errorf("process groups %v: none besides the children's %v, so the function's process was not seen", groups, children)
+	}
+	for _, g := range groups {
+		if err := syscall.Kill(-g, 0); err != syscall.ESRCH {
+			t.Errorf("process group %d still has a process after Close (kill: %v)", g, err)
+		}
+	}
+}
+
+// processGroups returns the process groups of the processes pids and of
+// all their descendants, from Linux's /proc (aws-lambda-rie, and so this
+// test, runs only on Linux).
+func processGroups(t *testing.T, pids []int) []int {
+	t.Helper()
+	stats, err := filepath.Glob("/proc/[0-9]*/stat")
+	if err != nil || len(stats) == 0 {
+		t.Fatalf("listing processes in /proc: %v", err)
+	}
+	children := map[int][]int{} // parent -> children
+	group := map[int]int{}
+	for _, name := range stats {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			continue // the process has exited
+		}
+		// pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
+		head, tail, _ := strings.Cut(string(b), " (")
+		i := strings.LastIndexByte(tail, ')')
+		f := strings.Fields(tail[i+1:])
+		pid, err1 := strconv.Atoi(head)
+		if i < 0 || len(f) < 3 || err1 != nil {
+			t.Fatalf("%s: unexpected %q", name, b)
+		}
+		ppid, _ := strconv.Atoi(f[1])
+		group[pid], _ = strconv.Atoi(f[2])
+		children[ppid] = append(children[ppid], pid)
+	}
+	var groups []int
+	for todo := slices.Clone(pids); len(todo) > 0; {
+		pid := todo[0]
+		todo = append(todo[1:], children[pid]...)
+		if g, ok := group[pid]; ok && !slices.Contains(groups, g) {
+			groups = append(groups, g)
+		}
+	}
+	return groups
 }
 
 func raw(t *testing.T, baseURL, request string) {
@@ -207,7 +251,7 @@ func raw(t *testing.T, baseURL, request string) {
 	}
 }
 
-func put(t *testing.T, p *Pipeline, key string, body []byte) {
+func put(t *testing.T, p *local.Pipeline, key string, body []byte) {
 	t.Helper()
 	if err := p.Put(context.Background(), key, body); err != nil {
 		t.Fatal(err)
@@ -225,7 +269,7 @@ func waitFor(t *testing.T, b *bridge.Bridge, done func(bridge.Stats) bool, what 
 	}
 }
 
-func objects(t *testing.T, p *Pipeline, prefix string) map[string]string {
+func objects(t *testing.T, p *local.Pipeline, prefix string) map[string]string {
 	t.Helper()
 	out, err := p.Objects(context.Background(), prefix)
 	if err != nil {
@@ -235,7 +279,7 @@ func objects(t *testing.T, p *Pipeline, prefix string) map[string]string {
 }
 
 // summaries reads every summary CSV, by source file name, as path|ev -> count.
-func summaries(t *testing.T, p *Pipeline) map[string]map[string]int64 {
+func summaries(t *testing.T, p *local.Pipeline) map[string]map[string]int64 {
 	t.Helper()
 	out := map[string]map[string]int64{}
 	for key, body := range objects(t, p, "summaries/") {

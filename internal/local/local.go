@@ -73,12 +73,14 @@ type Pipeline struct {
 	Bridge       *bridge.Bridge
 	Collector    *collector.Collector
 
-	cancel   context.CancelFunc
-	procs    []*exec.Cmd
-	servers  []*http.Server
-	wg       sync.WaitGroup
-	failures *os.File
-	closed   sync.Once
+	cancel                        context.CancelFunc // stops the bridge and the collector
+	stopCollector                 context.CancelFunc
+	collectorStopped              chan struct{}
+	procs                         []*exec.Cmd
+	bridgeServer, collectorServer *http.Server
+	wg                            sync.WaitGroup
+	failures                      *os.File
+	closed                        sync.Once
 }
 
 // Start brings the pipeline up in the order the pieces depend on each
@@ -158,8 +160,8 @@ func Start(ctx context.Context, cfg Config) (_ *Pipeline, err error) {
 		Failures: p.failures,
 		Log:      cfg.Log.With("part", "bridge"),
 	})
-	bridgeURL, err := p.serve(p.Bridge)
-	if err != nil {
+	var bridgeURL string
+	if p.bridgeServer, bridgeURL, err = p.serve(p.Bridge); err != nil {
 		return nil, err
 	}
 	p.wg.Add(1)
@@ -185,19 +187,51 @@ func Start(ctx context.Context, cfg Config) (_ *Pipeline, err error) {
 	// 4. The collector, delivering its logs into the bucket.
 	p.Collector = collector.New(collector.Config{
 		Response:  cfg.Response,
-		Store:     objstore.S3{Client: p.S3},
+		Store:     notifiedStore{objstore.S3{Client: p.S3}, p.Bridge, cfg.Log.With("part", "collector")},
 		Bucket:    Bucket,
 		LogPrefix: LogPrefix,
 		Region:    Region,
 		Interval:  cfg.Interval,
 		Log:       cfg.Log.With("part", "collector"),
 	})
-	if p.CollectorURL, err = p.serve(p.Collector); err != nil {
+	if p.collectorServer, p.CollectorURL, err = p.serve(p.Collector); err != nil {
 		return nil, err
 	}
-	p.wg.Add(1)
-	go func() { defer p.wg.Done(); p.Collector.Run(runCtx) }()
+	collectorCtx, stopCollector := context.WithCancel(runCtx)
+	p.stopCollector, p.collectorStopped = stopCollector, make(chan struct{})
+	go func() { defer close(p.collectorStopped); p.Collector.Run(collectorCtx) }()
 	return p, nil
+}
+
+// notifiedStore is the collector's store: a Put returns once the bridge has
+// queued the new file's event, so that no event is on its way when the
+// collector's last delivery has returned. The gateway gives up on a post
+// after 3 s; a Put waits at most 10 s for it.
+type notifiedStore struct {
+	objstore.Store
+	bridge expecter
+	log    *slog.Logger
+}
+
+// expecter is what notifiedStore needs of a *bridge.Bridge.
+type expecter interface {
+	Expect(key string) (posted <-chan struct{}, forget func())
+}
+
+func (s notifiedStore) Put(ctx context.Context, bucket, key string, body []byte, opts objstore.PutOptions) error {
+	posted, forget := s.bridge.Expect(key)
+	defer forget()
+	if err := s.Store.Put(ctx, bucket, key, body, opts); err != nil {
+		return err
+	}
+	select {
+	case <-posted:
+	case <-ctx.Done():
+		s.log.Warn("stopped waiting for a log file's event", "key", key, "error", ctx.Err())
+	case <-time.After(10 * time.Second):
+		s.log.Warn("the gateway posted no event for a log file in 10 s", "key", key)
+	}
+	return nil
 }
 
 func alreadyOwned(err error) bool {
@@ -218,37 +252,39 @@ func (p *Pipeline) spawn(cfg Config, env []string, name string, args ...string) 
 	return nil
 }
 
-// serve runs h on a free loopback port and returns its URL.
-func (p *Pipeline) serve(h http.Handler) (string, error) {
+// serve runs h on a free loopback port and returns its server and URL.
+func (p *Pipeline) serve(h http.Handler) (*http.Server, string, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	p.servers = append(p.servers, srv)
 	p.wg.Add(1)
 	go func() { defer p.wg.Done(); _ = srv.Serve(l) }()
-	return "http://" + l.Addr().String(), nil
+	return srv, "http://" + l.Addr().String(), nil
 }
 
-// Close stops the collector (delivering its last file), waits for the
-// bridge to finish what is queued (at most 30 s), then stops the servers
-// and the child processes it started. It is safe to call more than once.
+// Close stops the collector (its server, then its Run, which delivers the
+// last file), waits for the bridge to finish what is queued (at most 30 s),
+// then stops the bridge and the child processes it started. It is safe to
+// call more than once.
 func (p *Pipeline) Close() error {
 	p.closed.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if len(p.servers) > 1 {
-			_ = p.servers[1].Shutdown(ctx) // the collector: no new requests
+		if p.collectorServer != nil {
+			_ = p.collectorServer.Shutdown(ctx) // no new requests
 		}
-		if p.Collector != nil && p.Bridge != nil {
-			_, _ = p.Collector.Flush(ctx)
-			time.Sleep(200 * time.Millisecond) // let versitygw post the event
+		if p.stopCollector != nil {
+			// Each delivery returns once the bridge has queued the file's
+			// event (notifiedStore): WaitIdle sees every file.
+			p.stopCollector()
+			<-p.collectorStopped
 			_ = p.Bridge.WaitIdle(ctx)
 		}
 		p.cancel()
-		for _, s := range p.servers {
-			_ = s.Shutdown(ctx)
+		if p.bridgeServer != nil {
+			_ = p.bridgeServer.Shutdown(ctx)
 		}
 		for _, cmd := range p.procs {
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
@@ -281,25 +317,6 @@ func (p *Pipeline) Put(ctx context.Context, key string, body []byte) error {
 // Objects returns the contents of every object under prefix, by key.
 func (p *Pipeline) Objects(ctx context.Context, prefix string) (map[string]string, error) {
 	return objstore.S3{Client: p.S3}.Objects(ctx, p.Bucket, prefix)
-}
-
-// Output collects the child processes' output; it takes writes from
-// several goroutines at once.
-type Output struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (o *Output) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.Write(p)
-}
-
-func (o *Output) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.String()
 }
 
 func freePort() (string, error) {
