@@ -71,7 +71,14 @@ func TestOpenAndRead(t *testing.T) {
 		{"too long in the middle", []byte("a\n" + long + "\nb\n"), 64, []string{"a", "<too long>", "b"}, false},
 		{"too long at the end", []byte("a\n" + long), 64, []string{"a", "<too long>"}, false},
 		{"too long in gzip", gz(t, long+"\n"+long+"\nok\n"), 64, []string{"<too long>", "<too long>", "ok"}, true},
-		{"CRLF kept for the parser", []byte("a\r\n"), 64, []string{"a\r"}, false},
+		{"CRLF", []byte("a\r\nb\r\n"), 64, []string{"a", "b"}, false},
+		{"CRLF, no final newline", []byte("a\r\nb\r"), 64, []string{"a", "b"}, false},
+		{"CRLF in gzip", gz(t, "a\r\nb\r\n"), 64, []string{"a", "b"}, true},
+		{"mixed endings", []byte("a\nb\r\nc\n"), 64, []string{"a", "b", "c"}, false},
+		{"only one CR dropped", []byte("a\r\r\n"), 64, []string{"a\r"}, false},
+		{"CR inside a line kept", []byte("a\rb\n"), 64, []string{"a\rb"}, false},
+		{"blank CRLF line", []byte("\r\na\n"), 64, []string{"", "a"}, false},
+		{"too long with CRLF", []byte(long + "\r\nb\r\n"), 64, []string{"<too long>", "b"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
