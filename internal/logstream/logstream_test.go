@@ -8,7 +8,15 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"go.uber.org/goleak"
 )
+
+// TestMain fails the package if a test leaves a goroutine behind: Open
+// starts a decompressing one, which Close must stop.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
 
 func gz(t testing.TB, s string) []byte {
 	t.Helper()
@@ -122,6 +130,22 @@ func TestCorruptGzip(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Closing a stream read only in part must stop its decompressing
+// goroutine, which would otherwise wait forever for the reader.
+func TestCloseBeforeTheEnd(t *testing.T) {
+	d, err := Open(bytes.NewReader(gz(t, strings.Repeat("a line of a log file\n", 200_000))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewLineReader(d, MaxLineLength).Next(); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	goleak.VerifyNone(t)
 }
 
 // TestConstantMemory reads far more data than the buffers hold; the
