@@ -7,14 +7,18 @@ import (
 	"time"
 )
 
-// Minimum field counts: a line is usable when it has every field up to and
-// including the request, which is all aggregation needs. Older ALB files
-// have as few as 18 fields; newer ones any number more.
+// The fields a line needs. Counting needs the timestamp and the request, so a
+// line must reach the request field: older ALB files have as few as 18
+// fields, newer ones any number more, and the oldest Classic lines stop at
+// the request.
 const (
-	minALBFields     = 13
-	minClassicFields = 12
-	knownALBFields   = 33
-	knownClassic     = 15
+	albTime        = 1  // time
+	albRequest     = 12 // "request"
+	classicTime    = 0  // timestamp
+	classicRequest = 11 // "request"
+
+	knownALBFields = 33
+	knownClassic   = 15
 )
 
 // ParseError reports why a line could not be used.
@@ -53,15 +57,15 @@ func (e *ParseError) Reason() string {
 }
 
 func fieldError(field string, value []byte) error {
-	const max = 64
-	v := string(value[:min(len(value), max)])
-	if len(value) > max {
+	const maxShown = 64
+	v := string(value[:min(len(value), maxShown)])
+	if len(value) > maxShown {
 		v += "…"
 	}
 	return &ParseError{Field: field, Value: v, Err: ErrInvalidField}
 }
 
-// Parser parses the lines of one log file. The first line that looks like
+// Parser parses the lines of one log file. The first line that parses as
 // an ALB or a Classic line fixes the format for the rest of the file, so a
 // stray line of the other shape is rejected instead of being misread.
 // A Parser reuses its buffers and is not safe for concurrent use.
@@ -82,54 +86,52 @@ func (p *Parser) Parse(line []byte, r *Record) error {
 	if err != nil {
 		return &ParseError{Err: err}
 	}
-	if p.Format == FormatUnknown {
-		p.Format = detect(fields)
-		if p.Format == FormatUnknown {
-			return &ParseError{Err: ErrUnknownFormat}
-		}
-	}
 	switch p.Format {
 	case FormatALB:
-		return parseALB(fields, r)
+		return parseALB(line, fields, r)
 	case FormatClassic:
-		return parseClassic(fields, r)
+		return parseClassic(line, fields, r)
+	}
+	// Classic lines start with the timestamp, ALB lines with the type and
+	// then the time, so no line parses as both.
+	if parseClassic(line, fields, r) == nil {
+		p.Format = FormatClassic
+		return nil
+	}
+	if parseALB(line, fields, r) == nil {
+		p.Format = FormatALB
+		return nil
 	}
 	return &ParseError{Err: ErrUnknownFormat}
 }
 
-// detect tells the format from a line's shape: Classic lines start with the
-// timestamp, ALB lines with the type and then the timestamp.
-func detect(f [][]byte) Format {
-	switch {
-	case len(f) >= minClassicFields && looksLikeTime(f[0]):
-		return FormatClassic
-	case len(f) >= minALBFields && looksLikeTime(f[1]):
-		return FormatALB
+// checkShape reports whether fields, split from line, reach the request at
+// index req, and whether the request is where it belongs: the line's first
+// quoted field. A field before it that split in two (or went missing) moves
+// the request, and then no other field can be trusted either.
+func checkShape(line []byte, fields [][]byte, req int) error {
+	if len(fields) <= req {
+		return &ParseError{Value: fmt.Sprintf("%d, need at least %d", len(fields), req+1), Err: ErrTooFewFields}
 	}
-	return FormatUnknown
+	// Fields alias line, so the difference of their capacities is where a
+	// field starts; a quoted one starts right after its quote.
+	start := cap(line) - cap(fields[req])
+	if start == 0 || line[start-1] != '"' || bytes.IndexByte(line, '"') != start-1 {
+		return fieldError("request", fields[req])
+	}
+	return nil
 }
 
-func looksLikeTime(b []byte) bool {
-	_, ok := parseTime(b)
-	return ok
-}
-
-func tooFew(have, need int) error {
-	return &ParseError{Value: fmt.Sprintf("%d, need at least %d", have, need), Err: ErrTooFewFields}
-}
-
-func parseALB(f [][]byte, r *Record) error {
-	if len(f) < minALBFields {
-		return tooFew(len(f), minALBFields)
+func parseALB(line []byte, f [][]byte, r *Record) error {
+	if err := checkShape(line, f, albRequest); err != nil {
+		return err
 	}
 	*r = Record{Format: FormatALB, Type: f[0], ELB: optional(f[2])}
 	var ok bool
-	if r.Time, ok = parseTime(f[1]); !ok {
-		return fieldError("time", f[1])
+	if r.Time, ok = parseTime(f[albTime]); !ok {
+		return fieldError("time", f[albTime])
 	}
-	if err := parseCommon(f[3:], r); err != nil {
-		return err
-	}
+	parseCommon(f[3:], r)
 	// Fields after the request are optional: older files stop early.
 	opt := func(i int) []byte {
 		if i < len(f) {
@@ -145,11 +147,7 @@ func parseALB(f [][]byte, r *Record) error {
 	r.DomainName = opt(18)
 	r.ChosenCertARN = opt(19)
 	r.MatchedRulePriority = opt(20)
-	if b := opt(21); b != nil {
-		if r.RequestCreationTime, ok = parseTime(b); !ok {
-			return fieldError("request_creation_time", b)
-		}
-	}
+	r.RequestCreationTime, _ = parseTime(opt(21))
 	r.ActionsExecuted = opt(22)
 	r.RedirectURL = opt(23)
 	r.ErrorReason = opt(24)
@@ -167,18 +165,16 @@ func parseALB(f [][]byte, r *Record) error {
 	return nil
 }
 
-func parseClassic(f [][]byte, r *Record) error {
-	if len(f) < minClassicFields {
-		return tooFew(len(f), minClassicFields)
+func parseClassic(line []byte, f [][]byte, r *Record) error {
+	if err := checkShape(line, f, classicRequest); err != nil {
+		return err
 	}
 	*r = Record{Format: FormatClassic, ELB: optional(f[1])}
 	var ok bool
-	if r.Time, ok = parseTime(f[0]); !ok {
-		return fieldError("timestamp", f[0])
+	if r.Time, ok = parseTime(f[classicTime]); !ok {
+		return fieldError("timestamp", f[classicTime])
 	}
-	if err := parseCommon(f[2:], r); err != nil {
-		return err
-	}
+	parseCommon(f[2:], r)
 	if len(f) > 12 {
 		r.UserAgent = optional(f[12])
 	}
@@ -194,40 +190,22 @@ func parseClassic(f [][]byte, r *Record) error {
 	return nil
 }
 
-// parseCommon parses the ten fields ALB and Classic lines share, from
-// client:port to the request.
-func parseCommon(f [][]byte, r *Record) error {
-	var ok bool
-	if r.Client, r.ClientPort, ok = parseHostPort(f[0]); !ok {
-		return fieldError("client:port", f[0])
-	}
-	if r.Target, r.TargetPort, ok = parseHostPort(f[1]); !ok {
-		return fieldError("target:port", f[1])
-	}
-	if r.RequestProcessingTime, ok = parseSeconds(f[2]); !ok {
-		return fieldError("request_processing_time", f[2])
-	}
-	if r.TargetProcessingTime, ok = parseSeconds(f[3]); !ok {
-		return fieldError("target_processing_time", f[3])
-	}
-	if r.ResponseProcessingTime, ok = parseSeconds(f[4]); !ok {
-		return fieldError("response_processing_time", f[4])
-	}
-	if r.ELBStatusCode, ok = parseStatus(f[5]); !ok {
-		return fieldError("elb_status_code", f[5])
-	}
-	if r.TargetStatusCode, ok = parseStatus(f[6]); !ok {
-		return fieldError("target_status_code", f[6])
-	}
-	if r.ReceivedBytes, ok = parseCount(f[7]); !ok {
-		return fieldError("received_bytes", f[7])
-	}
-	if r.SentBytes, ok = parseCount(f[8]); !ok {
-		return fieldError("sent_bytes", f[8])
-	}
+// parseCommon reads the ten fields ALB and Classic lines share, from
+// client:port to the request. None of them can fail the line: a value that
+// does not read as what the documentation promises is taken as absent, or
+// kept as logged where the field is text.
+func parseCommon(f [][]byte, r *Record) {
+	r.Client, r.ClientPort = parseHostPort(f[0])
+	r.Target, r.TargetPort = parseHostPort(f[1])
+	r.RequestProcessingTime = parseSeconds(f[2])
+	r.TargetProcessingTime = parseSeconds(f[3])
+	r.ResponseProcessingTime = parseSeconds(f[4])
+	r.ELBStatusCode = parseStatus(f[5])
+	r.TargetStatusCode = parseStatus(f[6])
+	r.ReceivedBytes, _ = parseCount(f[7])
+	r.SentBytes, _ = parseCount(f[8])
 	r.Request = f[9]
 	r.Method, r.URL, r.Version = SplitRequest(f[9])
-	return nil
 }
 
 // SplitRequest splits a request field (`METHOD URL VERSION`) at its first
@@ -264,34 +242,30 @@ func optional(b []byte) []byte {
 }
 
 // parseHostPort splits ip:port at the last colon, so IPv6 addresses, which
-// ALB writes without brackets, keep their colons. Brackets, if present, are
-// removed. `-` is absent.
-func parseHostPort(b []byte) (host []byte, port int, ok bool) {
+// ALB writes without brackets, keep their colons; brackets, if present, are
+// removed. `-` is absent. A value that does not end in a port is kept
+// whole as the host, with port 0.
+func parseHostPort(b []byte) (host []byte, port int) {
 	if len(b) == 1 && b[0] == '-' {
-		return nil, 0, true
+		return nil, 0
 	}
-	i := bytes.LastIndexByte(b, ':')
-	if i <= 0 {
-		return nil, 0, false
+	host = b
+	if i := bytes.LastIndexByte(b, ':'); i >= 0 {
+		if p, ok := parseCount(b[i+1:]); ok && p <= 65535 {
+			host, port = b[:i], int(p)
+		}
 	}
-	p, ok := parseCount(b[i+1:])
-	if !ok || p > 65535 {
-		return nil, 0, false
-	}
-	host = b[:i]
 	if len(host) >= 2 && host[0] == '[' && host[len(host)-1] == ']' {
 		host = host[1 : len(host)-1]
 	}
-	return host, int(p), true
+	return host, port
 }
 
-// parseCount parses a non-negative decimal integer; `-` is 0.
+// parseCount parses a non-negative decimal integer, reporting whether b is
+// one.
 func parseCount(b []byte) (int64, bool) {
 	if len(b) == 0 || len(b) > 18 {
 		return 0, false
-	}
-	if len(b) == 1 && b[0] == '-' {
-		return 0, true
 	}
 	var n int64
 	for _, c := range b {
@@ -303,46 +277,42 @@ func parseCount(b []byte) (int64, bool) {
 	return n, true
 }
 
-// parseStatus parses an HTTP status code; `-` is 0.
-func parseStatus(b []byte) (int, bool) {
-	if len(b) == 1 && b[0] == '-' {
-		return 0, true
+// parseStatus parses an HTTP status code of any number of digits (load
+// balancers log 3, but a stray "0" or "2000" is still a number); `-` and
+// anything that is not a number are absent, 0.
+func parseStatus(b []byte) int {
+	if len(b) > 9 {
+		return 0
 	}
-	if len(b) != 3 {
-		return 0, false
-	}
-	n, ok := parseCount(b)
-	return int(n), ok
+	n, _ := parseCount(b)
+	return int(n)
 }
 
 // parseSeconds parses a processing time in seconds with a decimal fraction
-// into an exact Duration (digits past nanoseconds are dropped). `-1` and `-`
-// are Unmeasured.
-func parseSeconds(b []byte) (time.Duration, bool) {
-	if len(b) == 1 && b[0] == '-' || len(b) == 2 && b[0] == '-' && b[1] == '1' {
-		return Unmeasured, true
-	}
+// into an exact Duration (digits past nanoseconds are dropped). `-1`, `-`
+// and anything else that is not such a number are Unmeasured.
+func parseSeconds(b []byte) time.Duration {
 	whole, frac := b, []byte(nil)
 	if i := bytes.IndexByte(b, '.'); i >= 0 {
 		whole, frac = b[:i], b[i+1:]
 	}
 	if len(whole) == 0 || len(whole) > 9 {
-		return 0, false
+		return Unmeasured
 	}
 	s, ok := parseCount(whole)
 	if !ok {
-		return 0, false
+		return Unmeasured
 	}
 	d := time.Duration(s) * time.Second
 	scale := time.Duration(100_000_000)
 	for _, c := range frac {
 		if c < '0' || c > '9' {
-			return 0, false
+			return Unmeasured
 		}
 		d += time.Duration(c-'0') * scale
 		scale /= 10
 	}
-	return d, true
+	return d
 }
 
 // parseTime parses the RFC 3339 UTC timestamps load balancers write

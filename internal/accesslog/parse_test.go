@@ -5,10 +5,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/pmdp/pmdp/internal/logstream"
 )
 
 // fieldsOf renders every field of r by its Go name, so that tests can
@@ -202,16 +205,21 @@ func TestParseErrors(t *testing.T) {
 		{"escaped final quote", FormatALB, prefix + `204 - 1 2 "GET http://h:80/ HTTP/1.1\"`, ErrUnterminatedQuote, "unterminated quoted field"},
 		{"bytes after a closing quote", FormatALB, prefix + `204 - 1 2 "GET / HTTP/1.1"x "-"`, ErrBareQuote, "quoted field not followed by a space"},
 		{"cut short", FormatALB, prefix + `204 - 1`, ErrTooFewFields, "too few fields"},
+		{"cut before the request", FormatClassic, `2015-05-13T23:39:43.945958Z lb 192.168.131.39:2817 10.0.0.1:80 0.000073 0.001048 0.000057 200 200 0 29`, ErrTooFewFields, "too few fields"},
 		{"bad time", FormatALB, `http 2026-13-26T00:00:01Z app/p/0 1.2.3.4:5 - -1 -1 -1 204 - 1 2 "GET / HTTP/1.1"`, ErrInvalidField, "invalid field time"},
-		{"bad status", FormatALB, prefix + `20x - 1 2 "GET / HTTP/1.1"`, ErrInvalidField, "invalid field elb_status_code"},
-		{"bad byte count", FormatALB, prefix + `204 - 1k 2 "GET / HTTP/1.1"`, ErrInvalidField, "invalid field received_bytes"},
-		{"bad duration", FormatALB, `http 2026-11-26T00:00:01.000000Z app/p/0 1.2.3.4:5 - 0.x -1 -1 204 - 1 2 "GET / HTTP/1.1"`, ErrInvalidField, "invalid field request_processing_time"},
-		{"client without port", FormatALB, `http 2026-11-26T00:00:01.000000Z app/p/0 1.2.3.4 - -1 -1 -1 204 - 1 2 "GET / HTTP/1.1"`, ErrInvalidField, "invalid field client:port"},
-		{"port out of range", FormatALB, `http 2026-11-26T00:00:01.000000Z app/p/0 1.2.3.4:70000 - -1 -1 -1 204 - 1 2 "GET / HTTP/1.1"`, ErrInvalidField, "invalid field client:port"},
-		{"bad request_creation_time", FormatALB, prefix + `204 - 1 2 "GET / HTTP/1.1" "-" - - - "-" "-" "-" 0 yesterday`, ErrInvalidField, "invalid field request_creation_time"},
+		{"time without a zone", FormatClassic, `2017-08-10T18:25:56 lb 137.190.87.41:52888 10.168.203.134:23667 0.000803 0.048702 0.002085 200 200 2836 1169667 "POST https://h:443/api HTTP/1.1" "-" - -`, ErrInvalidField, "invalid field timestamp"},
+		{"request not quoted", FormatALB, prefix + `204 - 1 2 GET http://h:80/ HTTP/1.1`, ErrInvalidField, "invalid field request"},
+		// Lines as published after their authors edited them: a client
+		// replaced by "{Attacker IP}" (aws-samples/siem-on-amazon-opensearch-service#31)
+		// or left out (hardwarehacks.org, "Unexpected HTTP 504 errors from AWS
+		// Elastic Load Balancers") moves the request, and every field with it.
+		{"a field split in two", FormatALB, `https 2020-12-23T00:00:00.000000Z alb {Attacker IP}:00000 - -1 -1 -1 400 - 172 370 "GET http://[::ffff:a9fe:a9fe]:443/ HTTP/1.1" "Attcker UA" - - - "-" "-" "-" - 2020-12-22T23:59:59.000000Z "-" "-" "-" "-" "-" "-" "-"`, ErrInvalidField, "invalid field request"},
+		{"two fields split in two", FormatClassic, `2020-12-23T00:00:00.000000Z clb {Attacker IP}:00000 {Backend IP}:10080 0.000041 0.010378 0.000037 400 400 0 2963 "GET https://[::ffff:a9fe:a9fe]:443/ HTTP/1.1" "Attacker UA" ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2`, ErrInvalidField, "invalid field request"},
+		{"a field left out", FormatClassic, `2015-12-11T13:42:07.736195Z my-elb - -1 -1 -1 504 0 0 0 "GET http://my-elb/ HTTP/1.1" "curl/7.19.7" - -`, ErrInvalidField, "invalid field request"},
 		{"not a log line", FormatUnknown, `hello world`, ErrUnknownFormat, "not an ALB or Classic ELB access log line"},
-		{"Classic line in an ALB file", FormatALB, `2015-05-13T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000073 0.001048 0.000057 200 200 0 29 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.38.0" - -`, ErrInvalidField, "invalid field time"},
-		{"ALB line in a Classic file", FormatClassic, prefix + `204 - 1 2 "GET / HTTP/1.1"`, ErrInvalidField, "invalid field timestamp"},
+		{"connection log line", FormatUnknown, `2026-11-26T00:00:00.000000Z 203.0.113.9 4431 443 TLSv1.3 - 0.001 - - - Success TID_0`, ErrUnknownFormat, "not an ALB or Classic ELB access log line"},
+		{"Classic line in an ALB file", FormatALB, `2015-05-13T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000073 0.001048 0.000057 200 200 0 29 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.38.0" - -`, ErrInvalidField, "invalid field request"},
+		{"ALB line in a Classic file", FormatClassic, prefix + `204 - 1 2 "GET / HTTP/1.1"`, ErrInvalidField, "invalid field request"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -227,6 +235,77 @@ func TestParseErrors(t *testing.T) {
 			}
 			if got := pe.Reason(); got != tt.reason {
 				t.Errorf("Reason() = %q, want %q", got, tt.reason)
+			}
+		})
+	}
+}
+
+// TestParseLenient shows the policy at work: a field that counting does
+// not need never rejects its line, whatever it holds.
+func TestParseLenient(t *testing.T) {
+	const classic = `2015-05-13T23:39:43.945958Z lb %s %s %s %s %s %s %s %s %s "GET http://h:80/p HTTP/1.1" "-" - -`
+	line := func(client, target, reqTime, targetTime, respTime, elbStatus, targetStatus, received, sent string) string {
+		return fmt.Sprintf(classic, client, target, reqTime, targetTime, respTime, elbStatus, targetStatus, received, sent)
+	}
+	tests := []struct {
+		name string
+		line string
+		want map[string]string
+	}{
+		// dangoldin/poor-mans-data-pipeline tests/test.py: a Classic load
+		// balancer without instances logs a target status of 0.
+		{"instance-less 503", `2016-10-22T22:35:17.425648Z poor-mans-data-pipeline 1.2.3.4:5 - -1 -1 -1 503 0 0 0 "GET http://poor-mans-data-pipeline.us-east-1.elb.amazonaws.com:80/PATH123 HTTP/1.1" "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_11_6) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/53.0.2785.143 Safari/537.36" - -`, map[string]string{
+			"ELBStatusCode": "503", "TargetStatusCode": "0", "Target": "<nil>", "RequestProcessingTime": "-1ns", "SentBytes": "0",
+			"URL": "http://poor-mans-data-pipeline.us-east-1.elb.amazonaws.com:80/PATH123",
+		}},
+		// allinurl/goaccess#821: TCP listener lines with one status code of two.
+		{"ELB status absent, back end's logged", `2017-06-19T06:00:41.850756Z kkk 333.87.128.7:61620 199.18.0.105:443 0.000391 0.000009 0.000012 - 500 688 5471 "- - - " "-" - -`, map[string]string{
+			"ELBStatusCode": "0", "TargetStatusCode": "500", "Client": "333.87.128.7", "Method": "<nil>",
+		}},
+		// toshihirock/node-elb-log-parser test.js
+		{"back end logged as -1", `2015-05-13T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 -1 0.001065 0.000015 0.000023 - - 57 502 "- - - " "-" ECDHE-ECDSA-AES128-GCM-SHA256 TLSv1.2`, map[string]string{
+			"Target": "-1", "TargetPort": "0", "RequestProcessingTime": "1.065ms", "SSLProtocol": "TLSv1.2",
+		}},
+		{"client without a port", line("203.0.113.9", "-", "0.1", "0.1", "0.1", "200", "200", "1", "2"), map[string]string{
+			"Client": "203.0.113.9", "ClientPort": "0",
+		}},
+		{"port out of range", line("203.0.113.9:70000", "10.0.0.1:x", "0.1", "0.1", "0.1", "200", "200", "1", "2"), map[string]string{
+			"Client": "203.0.113.9:70000", "ClientPort": "0", "Target": "10.0.0.1:x", "TargetPort": "0",
+		}},
+		{"masked client", line("xx.xx.xx.xx:47772", "[2001:db8::1]:80", "0.1", "0.1", "0.1", "200", "200", "1", "2"), map[string]string{
+			"Client": "xx.xx.xx.xx", "ClientPort": "47772", "Target": "2001:db8::1", "TargetPort": "80",
+		}},
+		{"odd status codes", line("1.2.3.4:5", "-", "0.1", "0.1", "0.1", "2000", "abc", "1", "2"), map[string]string{
+			"ELBStatusCode": "2000", "TargetStatusCode": "0",
+		}},
+		{"odd processing times", line("1.2.3.4:5", "-", "-2", ".5", "1.2.3", "200", "200", "1", "2"), map[string]string{
+			"RequestProcessingTime": "-1ns", "TargetProcessingTime": "-1ns", "ResponseProcessingTime": "-1ns",
+		}},
+		{"odd byte counts", line("1.2.3.4:5", "-", "0.1", "0.1", "0.1", "200", "200", "1k", "-"), map[string]string{
+			"ReceivedBytes": "0", "SentBytes": "0",
+		}},
+		{"unreadable request_creation_time", `http 2026-11-26T00:00:01.000000Z app/p/0 1.2.3.4:5 - -1 -1 -1 204 - 1 2 "GET / HTTP/1.1" "-" - - - "-" "-" "-" 0 yesterday "fixed-response"`, map[string]string{
+			"RequestCreationTime": "<zero>", "ActionsExecuted": "fixed-response", "MatchedRulePriority": "0",
+		}},
+		{"line ending at the request", `2014-02-15T23:39:43.945958Z my-test-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000073 0.001048 0.000057 200 200 0 29 "GET http://www.example.com:80/ HTTP/1.1"`, map[string]string{
+			"Format": "classic", "URL": "http://www.example.com:80/", "UserAgent": "<nil>",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var p Parser
+			var r Record
+			if err := p.Parse([]byte(tt.line), &r); err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			got := fieldsOf(&r)
+			for k, want := range tt.want {
+				if _, ok := got[k]; !ok {
+					t.Fatalf("test names unknown field %s", k)
+				}
+				if got[k] != want {
+					t.Errorf("%s = %q, want %q", k, got[k], want)
+				}
 			}
 		})
 	}
@@ -262,6 +341,58 @@ func TestParseTrailingNewlines(t *testing.T) {
 		if len(r.Extra) != 0 || string(r.TargetStatusCodeList) != "200" {
 			t.Errorf("%q: last field %q, extra %q", eol, r.TargetStatusCodeList, r.Extra)
 		}
+	}
+}
+
+// Files that passed through tools writing CRLF parse as their LF originals
+// when read the way the pipeline reads them, through a logstream.LineReader.
+func TestParseCRLFFileThroughLineReader(t *testing.T) {
+	for _, name := range []string{"alb.log", "classic.log"} {
+		t.Run(name, func(t *testing.T) {
+			var lf, crlf []byte
+			for _, l := range testdataLines(t, name) {
+				lf = append(append(lf, l...), '\n')
+				crlf = append(append(crlf, l...), "\r\n"...)
+			}
+			want := parseStream(t, lf)
+			got := parseStream(t, crlf)
+			if len(got) != len(want) {
+				t.Fatalf("CRLF copy gave %d records, LF %d", len(got), len(want))
+			}
+			for i := range want {
+				if !reflect.DeepEqual(got[i], want[i]) {
+					t.Errorf("line %d: CRLF copy parsed as\n%v\nwant\n%v", i+1, got[i], want[i])
+				}
+			}
+		})
+	}
+}
+
+// parseStream parses every line of data and returns the records' fields;
+// a line that does not parse fails the test.
+func parseStream(t *testing.T, data []byte) []map[string]string {
+	t.Helper()
+	d, err := logstream.Open(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	lines := logstream.NewLineReader(d, logstream.MaxLineLength)
+	var p Parser
+	var records []map[string]string
+	for {
+		line, err := lines.Next()
+		if errors.Is(err, io.EOF) {
+			return records
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r Record
+		if err := p.Parse(line, &r); err != nil {
+			t.Fatalf("line %d: %v", lines.Line(), err)
+		}
+		records = append(records, fieldsOf(&r))
 	}
 }
 
@@ -348,24 +479,23 @@ func TestParseSeconds(t *testing.T) {
 	tests := []struct {
 		in   string
 		want time.Duration
-		ok   bool
 	}{
-		{"0.000", 0, true},
-		{"0.000073", 73 * time.Microsecond, true},
-		{"1.5", 1500 * time.Millisecond, true},
-		{"12", 12 * time.Second, true},
-		{"0.0000000019", 1, true}, // past nanoseconds: dropped
-		{"-1", Unmeasured, true},
-		{"-", Unmeasured, true},
-		{"", 0, false},
-		{".5", 0, false},
-		{"1.2.3", 0, false},
-		{"-2", 0, false},
+		{"0.000", 0},
+		{"0.000073", 73 * time.Microsecond},
+		{"1.5", 1500 * time.Millisecond},
+		{"12", 12 * time.Second},
+		{"0.0000000019", 1}, // past nanoseconds: dropped
+		{"-1", Unmeasured},
+		{"-", Unmeasured},
+		{"", Unmeasured},
+		{".5", Unmeasured},
+		{"1.2.3", Unmeasured},
+		{"-2", Unmeasured},
+		{"1234567890", Unmeasured}, // longer than any timeout
 	}
 	for _, tt := range tests {
-		got, ok := parseSeconds([]byte(tt.in))
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("parseSeconds(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
+		if got := parseSeconds([]byte(tt.in)); got != tt.want {
+			t.Errorf("parseSeconds(%q) = %v, want %v", tt.in, got, tt.want)
 		}
 	}
 }

@@ -6,15 +6,15 @@ import (
 	"fmt"
 )
 
-// Errors that classify why a line could not be used. Parse wraps them in a
-// *ParseError; compare with errors.Is.
+// Errors that classify why a line could not be used. Parse returns them
+// inside a *ParseError (the quote errors inside a *SplitError within it);
+// compare with errors.Is.
 var (
 	ErrUnterminatedQuote = errors.New("unterminated quoted field")
 	ErrBareQuote         = errors.New("quoted field not followed by a space")
 	ErrTooFewFields      = errors.New("too few fields")
 	ErrInvalidField      = errors.New("invalid field")
 	ErrUnknownFormat     = errors.New("not an ALB or Classic ELB access log line")
-	ErrLineTooLong       = errors.New("line too long")
 )
 
 // SplitError reports where a line could not be split into fields.

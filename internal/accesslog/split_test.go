@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -114,6 +115,15 @@ func inside(sub, line []byte) bool {
 	return s >= start && s+uintptr(len(sub)) <= start+uintptr(len(line))
 }
 
+// offset is where field, a slice of line, starts in it.
+func offset(line, field []byte) int { return cap(line) - cap(field) }
+
+// quoted reports whether field, split from line, was a quoted field.
+func quoted(line, field []byte) bool {
+	at := offset(line, field)
+	return at > 0 && line[at-1] == '"'
+}
+
 func FuzzSplit(f *testing.F) {
 	for _, l := range testdataLines(f, "alb.log") {
 		f.Add(l)
@@ -179,11 +189,71 @@ func FuzzParse(f *testing.F) {
 		if r.Time.Location() != time.UTC {
 			t.Fatalf("time %v is not in UTC", r.Time)
 		}
+		if !quoted(line, r.Request) || bytes.IndexByte(line, '"') != offset(line, r.Request)-1 {
+			t.Fatalf("request %q is not the line's first quoted field", r.Request)
+		}
 		host, path, query := SplitURL(r.URL)
 		for _, b := range [][]byte{host, path, query} {
 			if !inside(b, line) {
 				t.Fatalf("URL part %q is not inside the line", b)
 			}
+		}
+	})
+}
+
+// FuzzParseLenient checks the parsing policy on any line that parses:
+// replacing a field that counting does not need (any but the timestamp and
+// the request) with any token leaves the line usable, with the same time
+// and request.
+func FuzzParseLenient(f *testing.F) {
+	for _, name := range []string{"alb.log", "classic.log"} {
+		for i, l := range testdataLines(f, name) {
+			f.Add(l, uint8(3+i), "-")
+		}
+	}
+	alb := testdataLines(f, "alb.log")[0]
+	for i, token := range []string{"0", "2000", "abc", "", "-1", "1.2.3.4", "::1", `\x`} {
+		f.Add(alb, uint8(3+i), token)
+	}
+	f.Fuzz(func(t *testing.T, line []byte, at uint8, token string) {
+		if strings.ContainsAny(token, " \"\n") {
+			return // a token with these would change the line's shape
+		}
+		var p Parser
+		var want Record
+		if p.Parse(line, &want) != nil {
+			return
+		}
+		timeAt, requestAt := albTime, albRequest
+		if p.Format == FormatClassic {
+			timeAt, requestAt = classicTime, classicRequest
+		}
+		fields, _ := Split(nil, line)
+		i := int(at) % len(fields)
+		if i == timeAt || i == requestAt {
+			return
+		}
+		var edited []byte
+		for j, field := range fields {
+			if j > 0 {
+				edited = append(edited, ' ')
+			}
+			switch {
+			case j == i:
+				edited = append(edited, token...)
+			case quoted(line, field):
+				edited = append(append(append(edited, '"'), field...), '"')
+			default:
+				edited = append(edited, field...)
+			}
+		}
+		q := Parser{Format: p.Format}
+		var got Record
+		if err := q.Parse(edited, &got); err != nil {
+			t.Fatalf("field %d replaced by %q: %v\n%s", i, token, err, edited)
+		}
+		if !got.Time.Equal(want.Time) || !bytes.Equal(got.Request, want.Request) {
+			t.Fatalf("field %d replaced by %q: time %v request %q, want %v %q", i, token, got.Time, got.Request, want.Time, want.Request)
 		}
 	})
 }

@@ -81,8 +81,10 @@ func (g gzipCloser) Close() error { return g.zr.Close() }
 var ErrLineTooLong = errors.New("line too long")
 
 // LineReader returns the lines of a stream one at a time without copying
-// them, like bufio.Scanner, but a line over the limit is reported and
-// skipped instead of ending the stream.
+// them, like bufio.Scanner with ScanLines: a line ends in "\n", and one
+// "\r" before it is dropped, so files that passed through tools writing
+// CRLF read the same. Unlike bufio.Scanner, a line over the limit is
+// reported and skipped instead of ending the stream.
 type LineReader struct {
 	br   *bufio.Reader
 	line int
@@ -94,17 +96,17 @@ func NewLineReader(r io.Reader, maxLen int) *LineReader {
 	return &LineReader{br: bufio.NewReaderSize(r, maxLen)}
 }
 
-// Next returns the next line without its newline. The slice is valid until
-// the next call. At the end of the stream it returns io.EOF; a final line
-// without a newline is still returned first. A line over the limit returns
-// ErrLineTooLong after it has been skipped; any other error is the
-// stream's and ends reading.
+// Next returns the next line without its line ending ("\n" or "\r\n").
+// The slice is valid until the next call. At the end of the stream it
+// returns io.EOF; a final line without a newline is still returned first.
+// A line over the limit returns ErrLineTooLong after it has been skipped;
+// any other error is the stream's and ends reading.
 func (l *LineReader) Next() ([]byte, error) {
 	line, err := l.br.ReadSlice('\n')
 	switch {
 	case err == nil:
 		l.line++
-		return line[:len(line)-1], nil
+		return dropCR(line[:len(line)-1]), nil
 	case errors.Is(err, bufio.ErrBufferFull):
 		l.line++
 		for errors.Is(err, bufio.ErrBufferFull) {
@@ -116,9 +118,17 @@ func (l *LineReader) Next() ([]byte, error) {
 		return nil, ErrLineTooLong
 	case errors.Is(err, io.EOF) && len(line) > 0:
 		l.line++
-		return line, nil
+		return dropCR(line), nil
 	}
 	return nil, err
+}
+
+// dropCR drops one "\r" at the end of a line, as bufio.ScanLines does.
+func dropCR(line []byte) []byte {
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		return line[:n-1]
+	}
+	return line
 }
 
 // Line is the 1-based number of the line Next returned last.

@@ -8,7 +8,15 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"go.uber.org/goleak"
 )
+
+// TestMain fails the package if a test leaves a goroutine behind: Open
+// starts a decompressing one, which Close must stop.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
 
 func gz(t testing.TB, s string) []byte {
 	t.Helper()
@@ -71,7 +79,14 @@ func TestOpenAndRead(t *testing.T) {
 		{"too long in the middle", []byte("a\n" + long + "\nb\n"), 64, []string{"a", "<too long>", "b"}, false},
 		{"too long at the end", []byte("a\n" + long), 64, []string{"a", "<too long>"}, false},
 		{"too long in gzip", gz(t, long+"\n"+long+"\nok\n"), 64, []string{"<too long>", "<too long>", "ok"}, true},
-		{"CRLF kept for the parser", []byte("a\r\n"), 64, []string{"a\r"}, false},
+		{"CRLF", []byte("a\r\nb\r\n"), 64, []string{"a", "b"}, false},
+		{"CRLF, no final newline", []byte("a\r\nb\r"), 64, []string{"a", "b"}, false},
+		{"CRLF in gzip", gz(t, "a\r\nb\r\n"), 64, []string{"a", "b"}, true},
+		{"mixed endings", []byte("a\nb\r\nc\n"), 64, []string{"a", "b", "c"}, false},
+		{"only one CR dropped", []byte("a\r\r\n"), 64, []string{"a\r"}, false},
+		{"CR inside a line kept", []byte("a\rb\n"), 64, []string{"a\rb"}, false},
+		{"blank CRLF line", []byte("\r\na\n"), 64, []string{"", "a"}, false},
+		{"too long with CRLF", []byte(long + "\r\nb\r\n"), 64, []string{"<too long>", "b"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,6 +130,22 @@ func TestCorruptGzip(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Closing a stream read only in part must stop its decompressing
+// goroutine, which would otherwise wait forever for the reader.
+func TestCloseBeforeTheEnd(t *testing.T) {
+	d, err := Open(bytes.NewReader(gz(t, strings.Repeat("a line of a log file\n", 200_000))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewLineReader(d, MaxLineLength).Next(); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	goleak.VerifyNone(t)
 }
 
 // TestConstantMemory reads far more data than the buffers hold; the

@@ -3,6 +3,7 @@ package summary
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,8 +44,8 @@ var dimNames = map[string]dimKind{
 //   - path: the URL without scheme, host, port and query; percent-encoding
 //     as logged, ALB's \xHH escapes decoded; "/" when the URL has no path,
 //     "-" when the request is malformed
-//   - method, status (elb_status_code), host (from the URL, without port),
-//     type (ALB's connection type): "-" when absent
+//   - method, status (elb_status_code, in decimal), host (from the URL,
+//     without port), type (ALB's connection type): "-" when absent
 //   - query:NAME: the first value of query parameter NAME, percent-decoded
 //     ("+" is a space); empty when absent; kept as logged when its
 //     percent-encoding is invalid
@@ -123,8 +124,7 @@ func (x *extractor) appendValue(dst []byte, d Dimension, r *accesslog.Record) []
 		if r.ELBStatusCode == 0 {
 			return append(dst, '-')
 		}
-		c := r.ELBStatusCode
-		return append(dst, byte('0'+c/100), byte('0'+c/10%10), byte('0'+c%10))
+		return strconv.AppendInt(dst, int64(r.ELBStatusCode), 10)
 	case dimHost:
 		host, _, _ := accesslog.SplitURL(r.URL)
 		if r.Malformed() || len(host) == 0 {

@@ -7,10 +7,11 @@ import (
 )
 
 // appendQueryValue appends the first value of parameter name in query,
-// percent-decoded with "+" as a space, as net/url.ParseQuery would give it.
-// Parameter names are compared after decoding. A value whose
-// percent-encoding is invalid is appended as logged; an absent parameter
-// appends nothing.
+// percent-decoded with "+" as a space, as net/url.ParseQuery would give it
+// for any name, the empty one included: empty pairs (`&&`) are skipped,
+// `=v` is a value of the parameter named "". Parameter names are compared
+// after decoding. A value whose percent-encoding is invalid is appended as
+// logged; an absent parameter appends nothing.
 func appendQueryValue(dst, query []byte, name string) []byte {
 	for len(query) > 0 {
 		var pair []byte
@@ -18,6 +19,9 @@ func appendQueryValue(dst, query []byte, name string) []byte {
 			pair, query = query[:i], query[i+1:]
 		} else {
 			pair, query = query, nil
+		}
+		if len(pair) == 0 {
+			continue // net/url skips these; they name no parameter
 		}
 		key, value, _ := bytes.Cut(pair, []byte("="))
 		if !keyMatches(key, name) {

@@ -21,6 +21,9 @@ func TestAppendQueryValue(t *testing.T) {
 		{"invalid escape kept", "ev=100%", "ev", "100%"},
 		{"invalid hex kept", "ev=%zz", "ev", "%zz"},
 		{"empty pairs", "&&ev=1&", "ev", "1"},
+		{"empty name", "&=0", "", "0"},
+		{"empty name, empty pairs only", "&&", "", ""},
+		{"empty name, bare equals", "a=1&=&=2", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
