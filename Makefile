@@ -33,6 +33,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 FUZZ_TARGETS := \
 	./internal/accesslog:FuzzSplit \
 	./internal/accesslog:FuzzParse \
+	./internal/accesslog:FuzzParseLenient \
 	./internal/summary:FuzzQueryValue \
 	./internal/logkey:FuzzClassify
 

@@ -60,7 +60,7 @@ func TestReadLogRejections(t *testing.T) {
 	in := strings.Join([]string{
 		`2015-05-13T23:39:43.945958Z lb 192.168.131.39:2817 10.0.0.1:80 0.001 0.000028 0.000041 200 200 0 29 "GET http://h:80/ HTTP/1.1" "-" - -`,
 		``,
-		`2015-05-13T23:39:43.945958Z lb 192.168.131.39:2817 10.0.0.1:80 0.001 0.000028 0.000041 2000 200 0 29 "GET http://h:80/ HTTP/1.1" "-" - -`,
+		`2015-05-13T23:39:43.945958Z lb 192.168.131.39:2817 10.0.0.1:80 0.001 0.000028 0.000041 200 200 0 29 GET http://h:80/ HTTP/1.1 "-" - -`,
 		`   `,
 		`2015-05-13T23:39:44.945958Z lb 192.168.131.39:2817 10.0.0.1:80 0.001 0.000028 0.000041 200 200 0 29 "GET http://h:80/x HTTP/1.1" "-" - -`,
 		"http 2026-11-26T00:00:00Z app/p/0 1.2.3.4:5 - -1 -1 -1 204 - 1 2 \"GET http://c:80/ HTTP/1.1\" \"-\"",
@@ -84,7 +84,7 @@ func TestReadLogRejections(t *testing.T) {
 	if len(lines) != 3 || lines[0] != 3 || lines[1] != 6 || lines[2] != 7 {
 		t.Errorf("rejected line numbers %v, want [3 6 7]", lines)
 	}
-	if got := st.Samples[0].String(); got != `line 3: elb_status_code: invalid field "2000"` {
+	if got := st.Samples[0].String(); got != `line 3: request: invalid field "GET"` {
 		t.Errorf("sample = %q", got)
 	}
 	if !errors.Is(st.Samples[2].Err, accesslog.ErrUnterminatedQuote) {
