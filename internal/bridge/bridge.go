@@ -19,7 +19,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pmdp/pmdp/internal/logkey"
+	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/s3event"
 )
 
@@ -52,8 +52,8 @@ type Invoker interface {
 
 // Config configures a Bridge.
 type Config struct {
-	Filter  logkey.Filter // the stack's notification filter
-	Region  string        // written into events; default us-east-1
+	Filter  contract.Filter // the stack's notification filter
+	Region  string          // written into events; default us-east-1
 	Invoker Invoker
 	// Retries after a failed invocation; Lambda's asynchronous invocation
 	// makes two. Default 2.

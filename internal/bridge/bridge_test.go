@@ -14,8 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-
-	"github.com/pmdp/pmdp/internal/logkey"
+	"github.com/pmdp/pmdp/internal/contract"
 )
 
 // fakeInvoker records payloads and fails the first failures calls.
@@ -61,7 +60,7 @@ func read(t *testing.T, name string) []byte {
 }
 
 func TestReshape(t *testing.T) {
-	b := New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: &fakeInvoker{}})
+	b := New(Config{Filter: contract.NotificationFilter("logs"), Invoker: &fakeInvoker{}})
 	out, _, err := b.reshape(read(t, "versitygw-put.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +104,7 @@ func TestReshapeFilters(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: &fakeInvoker{}})
+			b := New(Config{Filter: contract.NotificationFilter("logs"), Invoker: &fakeInvoker{}})
 			out, _, err := b.reshape([]byte(tt.post))
 			if err != nil {
 				t.Fatal(err)
@@ -115,7 +114,7 @@ func TestReshapeFilters(t *testing.T) {
 			}
 		})
 	}
-	b := New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: &fakeInvoker{}})
+	b := New(Config{Filter: contract.NotificationFilter("logs"), Invoker: &fakeInvoker{}})
 	if _, _, err := b.reshape([]byte("not json")); err == nil {
 		t.Error("garbage accepted")
 	}
@@ -137,7 +136,7 @@ func TestRetriesAndFailureRecord(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			inv := &fakeInvoker{failures: tt.failures}
 			var record bytes.Buffer
-			b := New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: inv, Backoff: time.Millisecond, Failures: &record})
+			b := New(Config{Filter: contract.NotificationFilter("logs"), Invoker: inv, Backoff: time.Millisecond, Failures: &record})
 			start(t, b)
 
 			srv := httptest.NewServer(b)
@@ -187,7 +186,7 @@ func TestCancelledDuringBackoff(t *testing.T) {
 	})
 	var record bytes.Buffer
 	// The back-off outlasts any test: only the cancellation ends it.
-	b := New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: inv, Backoff: time.Hour, Failures: &record})
+	b := New(Config{Filter: contract.NotificationFilter("logs"), Invoker: inv, Backoff: time.Hour, Failures: &record})
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
 	go func() { defer close(stopped); b.Run(ctx) }()
@@ -234,7 +233,7 @@ func oneFailure(t *testing.T, record *bytes.Buffer) Failure {
 // refused event lands in the failure record: the gateway never retries.
 func TestFullQueue(t *testing.T) {
 	var record bytes.Buffer
-	b := New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: &fakeInvoker{}, Failures: &record})
+	b := New(Config{Filter: contract.NotificationFilter("logs"), Invoker: &fakeInvoker{}, Failures: &record})
 	gatewayPost := read(t, "versitygw-put.json")
 	// Nothing runs b, so the queue only fills. A blocking Enqueue or
 	// ServeHTTP would hang; the timer only turns that hang into a failure.
@@ -278,7 +277,7 @@ func TestFullQueue(t *testing.T) {
 // the bridge refuses new ones instead of queueing them for nobody.
 func TestStopped(t *testing.T) {
 	var record bytes.Buffer
-	b := New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: &fakeInvoker{}, Failures: &record})
+	b := New(Config{Filter: contract.NotificationFilter("logs"), Invoker: &fakeInvoker{}, Failures: &record})
 	for range 2 {
 		if err := b.Enqueue([]byte("{}")); err != nil {
 			t.Fatal(err)
@@ -324,7 +323,7 @@ func isClosed(ch <-chan struct{}) bool {
 func TestExpect(t *testing.T) {
 	gatewayPost := read(t, "versitygw-put.json")
 	newBridge := func() *Bridge {
-		return New(Config{Filter: logkey.NotificationFilter("logs"), Invoker: &fakeInvoker{}})
+		return New(Config{Filter: contract.NotificationFilter("logs"), Invoker: &fakeInvoker{}})
 	}
 	t.Run("posted", func(t *testing.T) {
 		b := newBridge()

@@ -16,13 +16,14 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/objstore"
 )
 
 // Config describes the load balancer the collector stands in for and
 // where its logs go.
 type Config struct {
-	Response FixedResponse
+	Response contract.FixedResponse
 	Store    objstore.Store
 	Bucket   string
 	// LogPrefix is the access-log prefix, as on the load balancer.

@@ -18,6 +18,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/pmdp/pmdp/internal/accesslog"
+	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/logkey"
 	"github.com/pmdp/pmdp/internal/logstream"
 	"github.com/pmdp/pmdp/internal/objstore"
@@ -59,31 +60,9 @@ func (m *memStore) Put(_ context.Context, bucket, key string, body []byte, _ obj
 	return nil
 }
 
-func TestFixedResponse(t *testing.T) {
-	tests := []struct {
-		name string
-		res  FixedResponse
-		err  string
-	}{
-		{"default", FixedResponse{}, ""},
-		{"json", FixedResponse{Status: 200, ContentType: "application/json", Body: "{}"}, ""},
-		{"redirect status", FixedResponse{Status: 301}, "Status 301"},
-		{"bad type", FixedResponse{ContentType: "image/png"}, "ContentType"},
-		{"long body", FixedResponse{Body: strings.Repeat("x", 1025)}, "1025 characters"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := tt.res.Validate("")
-			if (err == nil) != (tt.err == "") || err != nil && !strings.Contains(err.Error(), tt.err) {
-				t.Errorf("Validate() = %v, want %q", err, tt.err)
-			}
-		})
-	}
-}
-
 func TestAnswersAndLogsLikeALB(t *testing.T) {
 	store := &memStore{}
-	c := New(Config{Response: FixedResponse{Status: 200, ContentType: "application/json", Body: `{"ok":true}`}, Store: store, Bucket: "logs", LogPrefix: "logs"})
+	c := New(Config{Response: contract.FixedResponse{Status: 200, ContentType: "application/json", Body: `{"ok":true}`}, Store: store, Bucket: "logs", LogPrefix: "logs"})
 	srv := httptest.NewServer(c)
 	defer srv.Close()
 
@@ -113,7 +92,7 @@ func TestAnswersAndLogsLikeALB(t *testing.T) {
 	if info := logkey.Classify(key); info.Kind != logkey.ALBAccess || info.End.IsZero() {
 		t.Errorf("key %s classifies as %v", key, info.Kind)
 	}
-	if !logkey.NotificationFilter("logs").Matches(key) {
+	if !contract.NotificationFilter("logs").Matches(key) {
 		t.Errorf("key %s is outside the stack's notification filter", key)
 	}
 	obj, _ := store.Get(context.Background(), "logs", key)

@@ -12,11 +12,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -28,9 +30,8 @@ import (
 
 	"github.com/pmdp/pmdp/internal/bridge"
 	"github.com/pmdp/pmdp/internal/collector"
-	"github.com/pmdp/pmdp/internal/logkey"
+	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/objstore"
-	"github.com/pmdp/pmdp/internal/process"
 )
 
 // Fixed local settings: credentials only versitygw and the function share.
@@ -50,10 +51,10 @@ type Config struct {
 	// DataDir holds the bucket's files (versitygw's posix back end) and
 	// the failure record. Required.
 	DataDir  string
-	Interval time.Duration           // collector's delivery interval; default 10 s
-	Response collector.FixedResponse // the listener's answer
-	GroupBy  string                  // function's PMDP_GROUP_BY; default date,path
-	Format   string                  // function's PMDP_FORMAT; default csv
+	Interval time.Duration          // collector's delivery interval; default 10 s
+	Response contract.FixedResponse // the listener's answer
+	GroupBy  string                 // function's PMDP_GROUP_BY; default date,path
+	Format   string                 // function's PMDP_FORMAT; default csv
 	// Backoff before the bridge's first retry; default 1 s.
 	Backoff time.Duration
 	Log     *slog.Logger // default: discard
@@ -129,13 +130,10 @@ func Start(ctx context.Context, cfg Config) (_ *Pipeline, err error) {
 	env := append(os.Environ(),
 		"AWS_REGION="+Region, "AWS_ACCESS_KEY_ID="+AccessKey, "AWS_SECRET_ACCESS_KEY="+SecretKey,
 		"AWS_ENDPOINT_URL_S3="+p.S3Endpoint,
-		process.EnvSummaryPrefix+"="+process.DefaultSummaryPrefix,
 	)
-	if cfg.GroupBy != "" {
-		env = append(env, process.EnvGroupBy+"="+cfg.GroupBy)
-	}
-	if cfg.Format != "" {
-		env = append(env, process.EnvFormat+"="+cfg.Format)
+	settings := contract.Settings{GroupBy: cfg.GroupBy, Format: cfg.Format}
+	for _, name := range slices.Sorted(maps.Keys(settings.Env())) {
+		env = append(env, name+"="+settings.Env()[name])
 	}
 	if err := p.spawn(cfg, env, cfg.RIE,
 		"--runtime-interface-emulator-address", "127.0.0.1:"+apiPort,
@@ -153,7 +151,7 @@ func Start(ctx context.Context, cfg Config) (_ *Pipeline, err error) {
 	}
 	p.EmulatorURL = "http://127.0.0.1:" + apiPort + "/2015-03-31/functions/function/invocations"
 	p.Bridge = bridge.New(bridge.Config{
-		Filter:   logkey.NotificationFilter(LogPrefix),
+		Filter:   contract.NotificationFilter(LogPrefix),
 		Region:   Region,
 		Invoker:  bridge.Emulator{URL: p.EmulatorURL},
 		Backoff:  cfg.Backoff,

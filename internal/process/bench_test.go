@@ -8,6 +8,7 @@ import (
 
 	kgzip "github.com/klauspost/compress/gzip"
 
+	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/loggen"
 	"github.com/pmdp/pmdp/internal/summary"
 )
@@ -32,7 +33,7 @@ func benchInput(b *testing.B, lines int) (zipped []byte, plainSize int64) {
 // MB/s are of decompressed log text.
 func BenchmarkReadLog(b *testing.B) {
 	zipped, size := benchInput(b, 100_000)
-	dims := summary.MustParseDimensions(summary.DefaultGroupBy)
+	dims := summary.MustParseDimensions(contract.DefaultGroupBy)
 	b.Run("summarize", func(b *testing.B) {
 		b.SetBytes(size)
 		b.ReportAllocs()

@@ -11,9 +11,6 @@ import (
 	"github.com/pmdp/pmdp/internal/contract"
 )
 
-// DefaultGroupBy is the grouping used when none is asked for.
-const DefaultGroupBy = "date,path"
-
 type dimKind uint8
 
 const (

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/pmdp/pmdp/internal/contract"
 )
 
 // Format is an output encoding of a Summary.
@@ -20,11 +22,10 @@ const (
 
 // ParseFormat checks an output format name.
 func ParseFormat(name string) (Format, error) {
-	switch f := Format(name); f {
-	case CSV, JSONL:
-		return f, nil
+	if err := contract.ValidateFormat(name); err != nil {
+		return "", err
 	}
-	return "", fmt.Errorf("unknown format %q (want csv or jsonl)", name)
+	return Format(name), nil
 }
 
 // Extension is the file name extension for f, with its dot.

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/pmdp/pmdp/internal/accesslog"
+	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/loggen"
 )
 
@@ -20,7 +21,7 @@ func TestParseDimensions(t *testing.T) {
 		want    []string
 		wantErr []string // each must appear in the error
 	}{
-		{"default", DefaultGroupBy, []string{"date", "path"}, nil},
+		{"default", contract.DefaultGroupBy, []string{"date", "path"}, nil},
 		{"every dimension", "date,hour,path,method,status,host,type,query:ev", []string{"date", "hour", "path", "method", "status", "host", "type", "query:ev"}, nil},
 		{"spaces around names", " date , query:uid ", []string{"date", "query:uid"}, nil},
 		{"query parameter with odd characters", "query:a b", []string{"query:a b"}, nil},
@@ -308,7 +309,7 @@ func TestAddAllocatesOnlyForNewGroups(t *testing.T) {
 
 func BenchmarkAdd(b *testing.B) {
 	lines := generated(b, 5, 10000)
-	dims := MustParseDimensions(DefaultGroupBy)
+	dims := MustParseDimensions(contract.DefaultGroupBy)
 	s := New(dims)
 	var p accesslog.Parser
 	var recs []accesslog.Record
