@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -22,20 +23,55 @@ func TestStableAssetHash(t *testing.T) {
 	second := synth(t, nil).function(t)["Code"]
 	jsonEq(t, "code of two synths", second, first)
 
-	// A fresh build in another process gives the same bytes.
+	// Compiling again gives the same bytes as the binary this process
+	// compiled once and hands out.
 	dir, err := BuildFunction()
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := buildFunction()
+	defer os.RemoveAll(dir)
+	handedOut, err := os.ReadFile(filepath.Join(dir, "bootstrap"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer os.RemoveAll(again)
-	a, _ := os.ReadFile(filepath.Join(dir, "bootstrap"))
-	b, _ := os.ReadFile(filepath.Join(again, "bootstrap"))
-	if len(a) == 0 || string(a) != string(b) {
-		t.Errorf("two builds of the same source differ (%d and %d bytes)", len(a), len(b))
+	fresh, err := compileFunction()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(handedOut) == 0 || string(handedOut) != string(fresh) {
+		t.Errorf("two builds of the same source differ (%d and %d bytes)", len(handedOut), len(fresh))
+	}
+}
+
+// Synthesizing leaves no build directory behind (each held a binary of
+// about 11 MB): creating the function stages a copy of its code in the
+// cloud assembly, and then the directory BuildFunction wrote is removed.
+func TestBuildLeavesNoTemporaryDirectory(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // where os.MkdirTemp creates them
+	s := synth(t, nil)
+	if left, _ := filepath.Glob(filepath.Join(tmp, "pmdp-*")); len(left) != 0 {
+		t.Errorf("left behind: %q", left)
+	}
+	info, err := os.Stat(filepath.Join(stagedCode(t, s.outdir, s.function(t)), "bootstrap"))
+	if err != nil || info.Size() < 1_000_000 {
+		t.Errorf("staged function: %v, %v", info, err)
+	}
+
+	// With staging disabled the assembly names the build directory itself
+	// as the asset's source: it must stay.
+	s = synthWith(t, map[string]any{"aws:cdk:disable-asset-staging": true}, func(awscdk.Stack) *Props { return nil })
+	kept, _ := filepath.Glob(filepath.Join(tmp, "pmdp-function-*"))
+	if len(kept) != 1 {
+		t.Fatalf("build directories %q with staging disabled, want the asset's source", kept)
+	}
+	defer os.RemoveAll(kept[0])
+	assets, err := os.ReadFile(filepath.Join(s.outdir, "Test.assets.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if source, _ := json.Marshal(kept[0]); !strings.Contains(string(assets), string(source)) {
+		t.Errorf("the asset manifest does not name %s:\n%s", kept[0], assets)
 	}
 }
 

@@ -227,7 +227,9 @@ func (pl *Pipeline) processing() {
 
 	code := p.Code
 	if code == nil {
-		code = awslambda.Code_FromAsset(jsii.String(mustBuildFunction()), nil)
+		dir := mustBuildFunction()
+		defer removeBuild(pl.Construct, dir)
+		code = awslambda.Code_FromAsset(jsii.String(dir), nil)
 	}
 	var reserved *float64
 	if p.ReservedConcurrency > 0 {
