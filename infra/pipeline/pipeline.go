@@ -9,8 +9,6 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -20,11 +18,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/pmdp/pmdp/internal/logkey"
 	"github.com/pmdp/pmdp/internal/process"
@@ -36,16 +32,23 @@ type Pipeline struct {
 	constructs.Construct
 
 	vpc           awsec2.IVpc
+	securityGroup awsec2.SecurityGroup
 	loadBalancer  elbv2.ApplicationLoadBalancer
 	httpListener  elbv2.ApplicationListener
 	httpsListener elbv2.ApplicationListener
 	logBucket     awss3.IBucket
 	summaryBucket awss3.IBucket
+	logGroup      awslogs.LogGroup
+	role          awsiam.Role
 	function      awslambda.Function
 	failureQueue  awssqs.Queue
 	alarmTopic    awssns.ITopic
 	collectorURL  *string
 	props         Props
+
+	// logKeyPrefix is where the load balancer delivers its logs under
+	// LogPrefix: the keys the function is notified of and may read.
+	logKeyPrefix string
 }
 
 // New creates the pipeline in scope. Invalid props panic with every problem
@@ -66,6 +69,8 @@ func New(scope constructs.Construct, id string, props *Props) *Pipeline {
 	pl.collector()
 	pl.processing()
 	pl.failures()
+	pl.alarms()
+	pl.explainFindings()
 	return pl
 }
 
@@ -83,10 +88,6 @@ func (pl *Pipeline) network() {
 			CidrMask:   jsii.Number(24),
 		}},
 	})
-	cdknag.NagSuppressions_AddResourceSuppressions(vpc, &[]*cdknag.NagPackSuppression{{
-		Id:     jsii.String("AwsSolutions-VPC7"),
-		Reason: jsii.String("The VPC holds only the load balancer, which has no targets; its access logs record every request, so flow logs would only add cost."),
-	}}, jsii.Bool(false))
 	pl.vpc = vpc
 }
 
@@ -108,10 +109,6 @@ func (pl *Pipeline) buckets() {
 				AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
 			}},
 		})
-		cdknag.NagSuppressions_AddResourceSuppressions(bucket, &[]*cdknag.NagPackSuppression{{
-			Id:     jsii.String("AwsSolutions-S1"),
-			Reason: jsii.String("This bucket holds access logs; logging access to it would need yet another bucket and its own logs, for no reader."),
-		}}, jsii.Bool(false))
 		pl.logBucket = bucket
 	}
 	pl.summaryBucket = p.SummaryBucket
@@ -127,10 +124,7 @@ func (pl *Pipeline) collector() {
 		Description:      jsii.String("pmdp collector: HTTP(S) from anywhere, nothing out (no targets)"),
 		AllowAllOutbound: jsii.Bool(false),
 	})
-	cdknag.NagSuppressions_AddResourceSuppressions(sg, &[]*cdknag.NagPackSuppression{{
-		Id:     jsii.String("AwsSolutions-EC23"),
-		Reason: jsii.String("The collector is a public endpoint: browsers and apps everywhere send it events."),
-	}}, jsii.Bool(false))
+	pl.securityGroup = sg
 
 	lb := elbv2.NewApplicationLoadBalancer(pl.Construct, jsii.String("LoadBalancer"), &elbv2.ApplicationLoadBalancerProps{
 		Vpc:                     pl.vpc,
@@ -201,6 +195,7 @@ func (pl *Pipeline) processing() {
 		Retention:     p.FunctionLogRetention,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
+	pl.logGroup = logGroup
 	role := awsiam.NewRole(pl.Construct, jsii.String("FunctionRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		Description: jsii.String("pmdp function: read access logs, write summaries, write its own logs"),
@@ -232,7 +227,9 @@ func (pl *Pipeline) processing() {
 
 	code := p.Code
 	if code == nil {
-		code = awslambda.Code_FromAsset(jsii.String(mustBuildFunction()), nil)
+		dir := mustBuildFunction()
+		defer removeBuild(pl.Construct, dir)
+		code = awslambda.Code_FromAsset(jsii.String(dir), nil)
 	}
 	var reserved *float64
 	if p.ReservedConcurrency > 0 {
@@ -258,37 +255,12 @@ func (pl *Pipeline) processing() {
 		},
 	})
 	pl.function = fn
+	pl.role = role
+	pl.logKeyPrefix = filter.Prefix
 
 	pl.logBucket.AddEventNotification(awss3.EventType_OBJECT_CREATED,
 		awss3notifications.NewLambdaDestination(fn),
 		&awss3.NotificationKeyFilter{Prefix: jsii.String(filter.Prefix), Suffix: jsii.String(filter.Suffix)})
-
-	stack := awscdk.Stack_Of(pl.Construct)
-	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
-		Id:     jsii.String("AwsSolutions-IAM5"),
-		Reason: jsii.String("Object-level wildcards are confined to the log prefix (read), the summary prefix (write) and the function's own log streams."),
-		AppliesTo: &[]any{
-			nagResource(stack, pl.logBucket.BucketArn(), "/"+filter.Prefix+"*"),
-			nagResource(stack, pl.summaryBucket.BucketArn(), "/"+p.SummaryPrefix+"*"),
-			nagResource(stack, logGroup.LogGroupArn(), ""),
-			nagResource(stack, logGroup.LogGroupArn(), ":*"),
-		},
-	}}, jsii.Bool(true))
-}
-
-// nagResource writes a resource ARN with suffix the way cdk-nag names it
-// in findings: <LogicalId.Arn> for a resource of pl stack, the ARN
-// itself for an imported one.
-func nagResource(stack awscdk.Stack, arn *string, suffix string) string {
-	switch v := stack.Resolve(arn).(type) {
-	case string:
-		return "Resource::" + v + suffix
-	case map[string]any:
-		if ga, ok := v["Fn::GetAtt"].([]any); ok && len(ga) == 2 {
-			return fmt.Sprintf("Resource::<%v.%v>%s", ga[0], ga[1], suffix)
-		}
-	}
-	return "Resource::" + *arn + suffix
 }
 
 func (pl *Pipeline) failures() {
@@ -298,59 +270,12 @@ func (pl *Pipeline) failures() {
 		EnforceSSL:      jsii.Bool(true),
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
 	})
-	cdknag.NagSuppressions_AddResourceSuppressions(queue, &[]*cdknag.NagPackSuppression{{
-		Id:     jsii.String("AwsSolutions-SQS3"),
-		Reason: jsii.String("This queue is itself the function's failure destination; an alarm watches it and nothing consumes it automatically."),
-	}}, jsii.Bool(false))
 	pl.failureQueue = queue
 	pl.function.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
 		RetryAttempts: jsii.Number(2),
 		MaxEventAge:   awscdk.Duration_Seconds(jsii.Number(p.MaxEventAge.Seconds())),
 		OnFailure:     awslambdadestinations.NewSqsDestination(queue),
 	})
-
-	pl.alarmTopic = p.AlarmTopic
-	if p.AlarmEmail != "" {
-		topic := awssns.NewTopic(pl.Construct, jsii.String("AlarmTopic"), &awssns.TopicProps{
-			DisplayName: jsii.String("pmdp alarms"),
-			EnforceSSL:  jsii.Bool(true),
-		})
-		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(p.AlarmEmail), nil))
-		cdknag.NagSuppressions_AddResourceSuppressions(topic, &[]*cdknag.NagPackSuppression{{
-			Id:     jsii.String("AwsSolutions-SNS2"),
-			Reason: jsii.String("CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed key, and a customer key costs more than the alarms; the topic carries only alarm names."),
-		}}, jsii.Bool(false))
-		pl.alarmTopic = topic
-	}
-
-	five := awscdk.Duration_Minutes(jsii.Number(5))
-	alarms := []awscloudwatch.Alarm{
-		awscloudwatch.NewAlarm(pl.Construct, jsii.String("FailureQueueAlarm"), &awscloudwatch.AlarmProps{
-			AlarmDescription: jsii.String("pmdp: a log file could not be summarized after Lambda's retries; its event is in the failure queue."),
-			Metric: queue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
-				Period: five, Statistic: jsii.String("Maximum"),
-			}),
-			Threshold:          jsii.Number(1),
-			EvaluationPeriods:  jsii.Number(1),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-		}),
-		awscloudwatch.NewAlarm(pl.Construct, jsii.String("FunctionErrorAlarm"), &awscloudwatch.AlarmProps{
-			AlarmDescription: jsii.String("pmdp: the function failed on a log file (Lambda will retry it)."),
-			Metric: pl.function.MetricErrors(&awscloudwatch.MetricOptions{
-				Period: five, Statistic: jsii.String("Sum"),
-			}),
-			Threshold:          jsii.Number(1),
-			EvaluationPeriods:  jsii.Number(1),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-		}),
-	}
-	if pl.alarmTopic != nil {
-		for _, a := range alarms {
-			a.AddAlarmAction(awscloudwatchactions.NewSnsAction(pl.alarmTopic))
-		}
-	}
 }
 
 // Vpc is the VPC the load balancer is in.

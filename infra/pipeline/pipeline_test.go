@@ -1,23 +1,16 @@
 package pipeline
 
-// Template tests. jsii is not goroutine-safe: no t.Parallel() here.
+// Template tests of the construct: what New builds for each kind of props.
 
 import (
-	"archive/tar"
-	"compress/gzip"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
@@ -27,90 +20,8 @@ import (
 	"github.com/pmdp/pmdp/internal/summary"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
-}
-
-const testCert = "arn:aws:acm:us-east-1:123456789012:certificate/8c1f3a5e-4b2d-4e8f-9a6b-2d7c0e1f3a4b"
-
-// template is a synthesized CloudFormation template.
-type template map[string]any
-
-// synth builds the deployable stack with props (and whatever extra builds
-// in the stack first) and returns its template. cdk-nag runs on it: an
-// unsuppressed finding fails the test.
-func synth(t *testing.T, props *Props, extra ...func(awscdk.Stack) *Props) (tmpl template) {
-	t.Helper()
-	defer func() {
-		if r := recover(); r != nil {
-			t.Fatalf("synth panicked: %v", r)
-		}
-	}()
-	app := NewApp(nil, t.TempDir())
-	stack := awscdk.NewStack(app, jsii.String("Test"), &awscdk.StackProps{
-		Env: &awscdk.Environment{Region: jsii.String("us-east-1"), Account: jsii.String("123456789012")},
-	})
-	for _, f := range extra {
-		props = f(stack)
-	}
-	New(stack, "Pipeline", props)
-	suppressNotificationHandler(stack)
-	raw := assertions.Template_FromStack(stack, nil).ToJSON()
-	b, _ := json.Marshal(raw)
-	json.Unmarshal(b, &tmpl)
-	return tmpl
-}
-
-func (tm template) resources(typ string) map[string]map[string]any {
-	out := map[string]map[string]any{}
-	for id, r := range tm["Resources"].(map[string]any) {
-		res := r.(map[string]any)
-		if res["Type"] == typ {
-			out[id] = res
-		}
-	}
-	return out
-}
-
-// one returns the only resource of typ, failing otherwise.
-func (tm template) one(t *testing.T, typ string) (string, map[string]any) {
-	t.Helper()
-	rs := tm.resources(typ)
-	if len(rs) != 1 {
-		t.Fatalf("%d resources of type %s, want 1", len(rs), typ)
-	}
-	for id, r := range rs {
-		return id, r
-	}
-	return "", nil
-}
-
-func props(r map[string]any) map[string]any { return r["Properties"].(map[string]any) }
-
-// jsonEq compares two values as JSON.
-func jsonEq(t *testing.T, what string, got, want any) {
-	t.Helper()
-	g, _ := json.MarshalIndent(got, "", "  ")
-	w, _ := json.MarshalIndent(want, "", "  ")
-	var gv, wv any
-	json.Unmarshal(g, &gv)
-	json.Unmarshal(w, &wv)
-	if !reflect.DeepEqual(gv, wv) {
-		t.Errorf("%s:\n got %s\nwant %s", what, g, w)
-	}
-}
-
-func ref(id string) map[string]any   { return map[string]any{"Ref": id} }
-func arnOf(id string) map[string]any { return map[string]any{"Fn::GetAtt": []any{id, "Arn"}} }
-func idOf(tm template, t *testing.T, typ string) string {
-	id, _ := tm.one(t, typ)
-	return id
-}
-
 func TestDefaultStack(t *testing.T) {
-	tm := synth(t, nil)
+	tm := synth(t, nil).template
 
 	t.Run("network: two public subnets, no NAT, no targets", func(t *testing.T) {
 		if n := len(tm.resources("AWS::EC2::NatGateway")); n != 0 {
@@ -194,15 +105,7 @@ func TestDefaultStack(t *testing.T) {
 	})
 
 	t.Run("function: provided.al2023 on arm64, configured", func(t *testing.T) {
-		var fn map[string]any
-		for _, f := range tm.resources("AWS::Lambda::Function") {
-			if props(f)["Handler"] == "bootstrap" {
-				fn = props(f)
-			}
-		}
-		if fn == nil {
-			t.Fatal("no function with handler bootstrap")
-		}
+		fn := tm.function(t)
 		jsonEq(t, "function", map[string]any{
 			"Runtime": fn["Runtime"], "Architectures": fn["Architectures"], "MemorySize": fn["MemorySize"],
 			"Timeout": fn["Timeout"], "Environment": fn["Environment"], "RecursiveLoop": fn["RecursiveLoop"],
@@ -333,41 +236,6 @@ func TestDefaultStack(t *testing.T) {
 			}
 		}
 	})
-
-	t.Run("no cdk-nag finding left unexplained", func(t *testing.T) {
-		// synth would have panicked on an error; warnings are findings too.
-		meta, _ := json.Marshal(tm)
-		if strings.Contains(string(meta), "AwsSolutions-") && strings.Contains(string(meta), "\"level\":\"warning\"") {
-			t.Error("cdk-nag warnings in the template metadata")
-		}
-	})
-}
-
-func TestStackOutputs(t *testing.T) {
-	app := NewApp(nil, t.TempDir())
-	stack := NewStack(app, "Pmdp", &StackProps{StackProps: awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("eu-west-1")}}})
-	raw := assertions.Template_FromStack(stack, nil).ToJSON()
-	b, _ := json.Marshal(raw)
-	var tm template
-	json.Unmarshal(b, &tm)
-	outputs := tm["Outputs"].(map[string]any)
-	for _, name := range []string{"CollectorUrl", "LogBucketName", "SummaryBucketName", "FunctionName", "FailureQueueUrl"} {
-		if _, ok := outputs[name]; !ok {
-			t.Errorf("no output %s (have %v)", name, keysOf(outputs))
-		}
-	}
-	url, _ := json.Marshal(outputs["CollectorUrl"])
-	if !strings.Contains(string(url), `"http://"`) || !strings.Contains(string(url), "DNSName") || !strings.Contains(string(url), `"/e"`) {
-		t.Errorf("collector URL %s", url)
-	}
-}
-
-func keysOf(m map[string]any) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	return ks
 }
 
 func TestHTTPSAndOptions(t *testing.T) {
@@ -378,7 +246,7 @@ func TestHTTPSAndOptions(t *testing.T) {
 		IdleTimeout: 30e9, LogPrefix: "alb", RawLogExpirationDays: 7, RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 		SummaryPrefix: "counts/", GroupBy: "hour,query:ev", Format: "jsonl", FunctionMemoryMB: 256,
 		FunctionTimeout: 60e9, ReservedConcurrency: 3, AlarmEmail: "ops@example.com",
-	})
+	}).template
 	listeners := map[float64]map[string]any{}
 	for _, l := range tm.resources("AWS::ElasticLoadBalancingV2::Listener") {
 		listeners[props(l)["Port"].(float64)] = props(l)
@@ -416,12 +284,7 @@ func TestHTTPSAndOptions(t *testing.T) {
 	if !strings.Contains(string(rules), `"ExpirationInDays":7`) || !strings.Contains(string(rules), `"Prefix":"alb/AWSLogs/"`) {
 		t.Errorf("lifecycle %s", rules)
 	}
-	var fn map[string]any
-	for _, f := range tm.resources("AWS::Lambda::Function") {
-		if props(f)["Handler"] == "bootstrap" {
-			fn = props(f)
-		}
-	}
+	fn := tm.function(t)
 	env, _ := json.Marshal(fn["Environment"])
 	for _, want := range []string{`"PMDP_SUMMARY_PREFIX":"counts/"`, `"PMDP_GROUP_BY":"hour,query:ev"`, `"PMDP_FORMAT":"jsonl"`} {
 		if !strings.Contains(string(env), want) {
@@ -442,18 +305,17 @@ func TestHTTPSAndOptions(t *testing.T) {
 }
 
 func TestExistingResources(t *testing.T) {
-	var summaries awss3.IBucket
-	tm := synth(t, nil, func(stack awscdk.Stack) *Props {
+	tm := synthWith(t, nil, func(stack awscdk.Stack) *Props {
 		vpc := awsec2.Vpc_FromVpcAttributes(stack, jsii.String("Existing"), &awsec2.VpcAttributes{
 			VpcId:             jsii.String("vpc-0123456789abcdef0"),
 			AvailabilityZones: jsii.Strings("us-east-1a", "us-east-1b"),
 			PublicSubnetIds:   jsii.Strings("subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"),
 		})
 		logs := awss3.Bucket_FromBucketName(stack, jsii.String("Logs"), jsii.String("my-existing-logs"))
-		summaries = awss3.Bucket_FromBucketName(stack, jsii.String("Summaries"), jsii.String("my-summaries"))
+		summaries := awss3.Bucket_FromBucketName(stack, jsii.String("Summaries"), jsii.String("my-summaries"))
 		topic := awssns.Topic_FromTopicArn(stack, jsii.String("Topic"), jsii.String("arn:aws:sns:us-east-1:123456789012:ops"))
 		return &Props{Vpc: vpc, LogBucket: logs, SummaryBucket: summaries, AlarmTopic: topic}
-	})
+	}).template
 	for _, typ := range []string{"AWS::EC2::VPC", "AWS::S3::Bucket", "AWS::SNS::Topic"} {
 		if n := len(tm.resources(typ)); n != 0 {
 			t.Errorf("%d %s created although one was given", n, typ)
@@ -470,54 +332,24 @@ func TestExistingResources(t *testing.T) {
 	}
 	_, lb := tm.one(t, "AWS::ElasticLoadBalancingV2::LoadBalancer")
 	jsonEq(t, "subnets", props(lb)["Subnets"], []any{"subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"})
-	_ = summaries
-}
 
-// The function's code is built from source once and hashed by content, so
-// two synths of unchanged code give the same asset: no redeploy.
-func TestStableAssetHash(t *testing.T) {
-	code := func() any {
-		tm := synth(t, nil)
-		for _, f := range tm.resources("AWS::Lambda::Function") {
-			if props(f)["Handler"] == "bootstrap" {
-				return props(f)["Code"]
+	// Summaries go to the given summary bucket, not the log bucket: the
+	// function is told so, and may write there only.
+	vars := tm.function(t)["Environment"].(map[string]any)["Variables"].(map[string]any)
+	if vars["PMDP_SUMMARY_BUCKET"] != "my-summaries" {
+		t.Errorf("PMDP_SUMMARY_BUCKET = %v, want my-summaries", vars["PMDP_SUMMARY_BUCKET"])
+	}
+	var writes []string
+	for _, pol := range tm.resources("AWS::IAM::Policy") {
+		for _, st := range props(pol)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+			if st := st.(map[string]any); st["Sid"] == "WriteSummaries" {
+				res, _ := json.Marshal(st["Resource"])
+				writes = append(writes, string(res))
 			}
 		}
-		t.Fatal("no function")
-		return nil
 	}
-	first, second := code(), code()
-	jsonEq(t, "code of two synths", second, first)
-
-	// A fresh build in another process gives the same bytes.
-	dir, err := BuildFunction()
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, err := buildFunction()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(again)
-	a, _ := os.ReadFile(filepath.Join(dir, "bootstrap"))
-	b, _ := os.ReadFile(filepath.Join(again, "bootstrap"))
-	if len(a) == 0 || string(a) != string(b) {
-		t.Errorf("two builds of the same source differ (%d and %d bytes)", len(a), len(b))
-	}
-}
-
-func TestCodeOverride(t *testing.T) {
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "bootstrap"), []byte("prebuilt"), 0o755)
-	tm := synth(t, &Props{Code: awslambda.Code_FromAsset(jsii.String(dir), nil)})
-	found := false
-	for _, f := range tm.resources("AWS::Lambda::Function") {
-		if props(f)["Handler"] == "bootstrap" {
-			found = true
-		}
-	}
-	if !found {
-		t.Error("no function with the prebuilt code")
+	if len(writes) != 1 || !strings.Contains(writes[0], ":s3:::my-summaries/summaries/*") {
+		t.Errorf("WriteSummaries resources %q, want the summary bucket's summaries/*", writes)
 	}
 }
 
@@ -531,86 +363,4 @@ func TestInvalidPropsPanicWithEveryProblem(t *testing.T) {
 	}()
 	app := awscdk.NewApp(nil)
 	New(awscdk.NewStack(app, jsii.String("S"), nil), "Pipeline", &Props{FixedResponseStatus: 302, Format: "xml"})
-}
-
-// The embedded feature flags are aws-cdk-lib's own recommendation, read
-// from the library tarball that the aws-cdk-go version in go.mod embeds.
-func TestFeatureFlagsMatchTheLibrary(t *testing.T) {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/aws/aws-cdk-go/awscdk/v2").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tarballs, _ := filepath.Glob(filepath.Join(strings.TrimSpace(string(out)), "jsii", "aws-cdk-lib-*.tgz"))
-	if len(tarballs) != 1 {
-		t.Fatalf("aws-cdk-lib tarballs: %v", tarballs)
-	}
-	f, err := os.Open(tarballs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tar.NewReader(zr)
-	for {
-		h, err := tr.Next()
-		if err != nil {
-			t.Fatalf("no package/recommended-feature-flags.json in %s: %v", tarballs[0], err)
-		}
-		if h.Name != "package/recommended-feature-flags.json" {
-			continue
-		}
-		var want map[string]any
-		if err := json.NewDecoder(tr).Decode(&want); err != nil {
-			t.Fatal(err)
-		}
-		jsonEq(t, "feature flags (copy the library's file to feature-flags.json after an upgrade)", FeatureFlags(), want)
-		return
-	}
-}
-
-// Another module imports the construct through a replace directive and
-// synthesizes a stack with it: the function's code must be found and
-// built from there too.
-func TestReuseFromAnotherModule(t *testing.T) {
-	out := t.TempDir()
-	run := exec.Command("go", "run", ".")
-	run.Dir = filepath.Join("testdata", "consumer")
-	run.Env = append(os.Environ(), "CDK_OUTDIR="+out)
-	if msg, err := run.CombinedOutput(); err != nil {
-		t.Fatalf("synthesizing the consumer app: %v\n%s", err, msg)
-	}
-	raw, err := os.ReadFile(filepath.Join(out, "Analytics.template.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tm template
-	if err := json.Unmarshal(raw, &tm); err != nil {
-		t.Fatal(err)
-	}
-	var fn map[string]any
-	for _, f := range tm.resources("AWS::Lambda::Function") {
-		if props(f)["Handler"] == "bootstrap" {
-			fn = props(f)
-		}
-	}
-	if fn == nil {
-		t.Fatal("the consumer's stack has no pmdp function")
-	}
-	env, _ := json.Marshal(fn["Environment"])
-	if !strings.Contains(string(env), `"PMDP_SUMMARY_PREFIX":"events/"`) || !strings.Contains(string(env), `"PMDP_GROUP_BY":"date,query:ev"`) {
-		t.Errorf("environment %s", env)
-	}
-	// The staged asset holds the built function.
-	key := fn["Code"].(map[string]any)["S3Key"].(string)
-	hash := strings.TrimSuffix(key, ".zip")
-	info, err := os.Stat(filepath.Join(out, "asset."+hash, "bootstrap"))
-	if err != nil || info.Size() < 1_000_000 {
-		t.Errorf("staged asset: %v, %v", info, err)
-	}
-	if len(tm.resources("AWS::S3::Bucket")) != 2 {
-		t.Errorf("%d buckets: want the consumer's summary bucket and the pipeline's log bucket", len(tm.resources("AWS::S3::Bucket")))
-	}
 }

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"maps"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -30,15 +31,13 @@ func FeatureFlags() map[string]any {
 	return flags
 }
 
-// NewApp returns an App with the recommended feature flags, the extra
-// context given, and cdk-nag's AwsSolutions checks, whose report goes into
-// the output directory.
-func NewApp(context map[string]any, outdir string) awscdk.App {
-	ctx := FeatureFlags()
-	for k, v := range context {
-		ctx[k] = v
-	}
-	props := &awscdk.AppProps{Context: &ctx}
+// NewApp returns an App with the recommended feature flags, extraContext
+// (whose values win over theirs), and cdk-nag's AwsSolutions checks, whose
+// report goes into the output directory.
+func NewApp(extraContext map[string]any, outdir string) awscdk.App {
+	values := FeatureFlags()
+	maps.Copy(values, extraContext)
+	props := &awscdk.AppProps{Context: &values}
 	if outdir != "" {
 		props.Outdir = jsii.String(outdir)
 	}
@@ -76,25 +75,4 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 	output("FailureQueueUrl", "Events the function failed on after its retries", p.FailureQueue().QueueUrl())
 	suppressNotificationHandler(stack)
 	return stack
-}
-
-// suppressNotificationHandler explains the findings on the function CDK
-// itself adds to manage bucket notifications.
-func suppressNotificationHandler(stack awscdk.Stack) {
-	path := *stack.Node().Path() + "/BucketNotificationsHandler050a0587b7544547bf325f094a3db834/Role"
-	if stack.Node().TryFindChild(jsii.String("BucketNotificationsHandler050a0587b7544547bf325f094a3db834")) == nil {
-		return
-	}
-	cdknag.NagSuppressions_AddResourceSuppressionsByPath(stack, jsii.String(path), &[]*cdknag.NagPackSuppression{
-		{
-			Id:        jsii.String("AwsSolutions-IAM4"),
-			Reason:    jsii.String("CDK's own bucket-notification handler uses the basic execution role to write its logs."),
-			AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
-		},
-		{
-			Id:        jsii.String("AwsSolutions-IAM5"),
-			Reason:    jsii.String("CDK's own bucket-notification handler must be able to configure notifications on the bucket."),
-			AppliesTo: &[]any{"Resource::*"},
-		},
-	}, jsii.Bool(true))
 }

@@ -9,17 +9,10 @@ import (
 	"time"
 
 	"github.com/pmdp/pmdp/internal/handler"
-	"github.com/pmdp/pmdp/internal/objstore"
+	"github.com/pmdp/pmdp/internal/objstoretest"
 	"github.com/pmdp/pmdp/internal/process"
 	"github.com/pmdp/pmdp/internal/s3event"
 )
-
-// nothingStore stands in for S3 in the example: every object is gone.
-type nothingStore struct{ objstore.Store }
-
-func (nothingStore) Get(_ context.Context, bucket, key string) (*objstore.Object, error) {
-	return nil, fmt.Errorf("%s/%s: %w", bucket, key, objstore.ErrNotFound)
-}
 
 func ExampleHandler_Handle() {
 	cfg, err := process.ConfigFromEnv(func(name string) string {
@@ -29,9 +22,10 @@ func ExampleHandler_Handle() {
 		fmt.Println(err)
 		return
 	}
-	// Production builds the store from an S3 client (see Start).
+	// Production builds the store from an S3 client (see Start). This one
+	// is empty: every object is gone.
 	h := &handler.Handler{
-		Processor: &process.Processor{Store: nothingStore{}, Config: cfg},
+		Processor: &process.Processor{Store: &objstoretest.Store{}, Config: cfg},
 		Log: slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
 			ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
 				if a.Key == slog.TimeKey {

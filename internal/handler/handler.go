@@ -124,12 +124,19 @@ func (h *Handler) workContext(ctx context.Context) (context.Context, context.Can
 	if !ok {
 		return context.WithCancel(ctx)
 	}
+	return context.WithDeadline(ctx, h.stopAt(deadline, time.Now()))
+}
+
+// stopAt is when work stops, at time now, for an invocation that must end
+// by deadline: the stop margin before it, or a tenth of the time left when
+// that is shorter, and the deadline itself when it has passed.
+func (h *Handler) stopAt(deadline, now time.Time) time.Time {
 	margin := h.StopMargin
 	if margin == 0 {
 		margin = DefaultStopMargin
 	}
-	if left := time.Until(deadline); margin > left/10 {
-		margin = left / 10
+	if left := deadline.Sub(now); margin > left/10 {
+		margin = max(left/10, 0)
 	}
-	return context.WithDeadline(ctx, deadline.Add(-margin))
+	return deadline.Add(-margin)
 }

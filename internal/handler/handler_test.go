@@ -28,6 +28,7 @@ import (
 	"github.com/pmdp/pmdp/internal/cli"
 	"github.com/pmdp/pmdp/internal/loggen"
 	"github.com/pmdp/pmdp/internal/objstore"
+	"github.com/pmdp/pmdp/internal/objstoretest"
 	"github.com/pmdp/pmdp/internal/process"
 	"github.com/pmdp/pmdp/internal/s3event"
 	"github.com/pmdp/pmdp/internal/summary"
@@ -45,14 +46,23 @@ type spyStore struct {
 	objstore.Store
 	gets, puts atomic.Int64
 	failPut    func(n int64, key string) error // called for the nth Put (1-based)
-	slowRead   time.Duration                   // sleep per Read of an object body
+	// stall makes reading an object body wait until the context of its Get
+	// ends, as a read would that outlasts the invocation; the deadline of
+	// that context goes to stalled.
+	stall   bool
+	stalled chan time.Time
 }
 
 func (s *spyStore) Get(ctx context.Context, bucket, key string) (*objstore.Object, error) {
 	s.gets.Add(1)
 	obj, err := s.Store.Get(ctx, bucket, key)
-	if err == nil && s.slowRead > 0 {
-		obj.Body = &slowBody{ReadCloser: obj.Body, d: s.slowRead}
+	if err == nil && s.stall {
+		deadline, _ := ctx.Deadline()
+		select {
+		case s.stalled <- deadline:
+		default: // only the first is looked at
+		}
+		obj.Body = &stalledBody{ReadCloser: obj.Body, ctx: ctx}
 	}
 	return obj, err
 }
@@ -67,17 +77,14 @@ func (s *spyStore) Put(ctx context.Context, bucket, key string, body []byte, p o
 	return s.Store.Put(ctx, bucket, key, body, p)
 }
 
-type slowBody struct {
+type stalledBody struct {
 	io.ReadCloser
-	d time.Duration
+	ctx context.Context
 }
 
-func (b *slowBody) Read(p []byte) (int, error) {
-	time.Sleep(b.d)
-	if len(p) > 512 {
-		p = p[:512]
-	}
-	return b.ReadCloser.Read(p)
+func (b *stalledBody) Read([]byte) (int, error) {
+	<-b.ctx.Done()
+	return 0, b.ctx.Err()
 }
 
 type testEnv struct {
@@ -137,7 +144,7 @@ func (e *testEnv) put(key string, data []byte) {
 // objects returns every object under prefix in bucket, by key.
 func (e *testEnv) objects(bucket, prefix string) map[string]string {
 	e.t.Helper()
-	out, err := objstore.S3{Client: e.client}.Objects(context.Background(), bucket, prefix)
+	out, err := objstoretest.Objects(context.Background(), objstore.S3{Client: e.client}, bucket, prefix)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -470,26 +477,95 @@ func TestFailures(t *testing.T) {
 	})
 }
 
+// A file that cannot be finished in time fails the invocation with an
+// error that says so, before Lambda's deadline, and writes nothing. The
+// store's read waits for the context to end, so nothing races a clock.
 func TestStopsBeforeTheDeadline(t *testing.T) {
 	e := newEnv(t, process.DefaultConfig())
-	log, _ := generated(t, 7, 5000)
+	log, _ := generated(t, 7, 100)
 	key := awsDir + albName
 	e.put(key, gz(t, log))
-	e.store.slowRead = 10 * time.Millisecond // the whole file would take about 8 s
+	e.store.stall = true
+	e.store.stalled = make(chan time.Time, 1)
+	e.h.StopMargin = time.Hour // so a tenth of the time left is the margin
 
-	deadline := time.Now().Add(3 * time.Second) // the stop margin is then 300 ms
+	deadline := time.Now().Add(500 * time.Millisecond)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	err := e.h.Handle(ctx, event(logBucket, key))
 	if err == nil || !strings.Contains(err.Error(), "stopped before the invocation deadline") || !strings.Contains(err.Error(), key) {
 		t.Fatalf("error %v, want a deadline error naming the key", err)
 	}
-	if time.Now().After(deadline) {
-		t.Errorf("returned %v after the deadline", time.Since(deadline))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("error %v does not wrap context.DeadlineExceeded", err)
+	}
+	// The read had until a tenth of the time left (at most 50 ms) before
+	// the invocation's deadline.
+	select {
+	case stop := <-e.store.stalled:
+		if !stop.Before(deadline) || stop.Before(deadline.Add(-50*time.Millisecond)) {
+			t.Errorf("work was to stop %v before the deadline, want a tenth of the time left, at most 50 ms", deadline.Sub(stop))
+		}
+	default:
+		t.Error("the object was never opened")
 	}
 	if n := e.store.puts.Load(); n != 0 {
 		t.Errorf("%d summaries written from a file that was not finished", n)
 	}
+}
+
+func TestStopAt(t *testing.T) {
+	deadline := time.Date(2026, 11, 26, 0, 15, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		margin time.Duration // Handler.StopMargin
+		left   time.Duration // until the deadline
+		want   time.Duration // before the deadline
+	}{
+		{"default margin", 0, 15 * time.Minute, DefaultStopMargin},
+		{"default margin, a tenth is shorter", 0, 10 * time.Second, time.Second},
+		{"default margin, exactly a tenth", 0, 30 * time.Second, DefaultStopMargin},
+		{"own margin", 500 * time.Millisecond, time.Minute, 500 * time.Millisecond},
+		{"own margin, a tenth is shorter", time.Minute, time.Minute, 6 * time.Second},
+		{"deadline now", 0, 0, 0},
+		{"deadline passed", 0, -time.Second, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &Handler{StopMargin: tt.margin}
+			if got := deadline.Sub(h.stopAt(deadline, deadline.Add(-tt.left))); got != tt.want {
+				t.Errorf("stops %v before the deadline, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestWorkContext(t *testing.T) {
+	h := &Handler{}
+	t.Run("no deadline: none added, cancel still works", func(t *testing.T) {
+		ctx, cancel := h.workContext(context.Background())
+		if d, ok := ctx.Deadline(); ok {
+			t.Errorf("deadline %v, want none", d)
+		}
+		cancel()
+		if ctx.Err() != context.Canceled {
+			t.Errorf("after cancel: %v", ctx.Err())
+		}
+	})
+	t.Run("deadline: the stop margin before it", func(t *testing.T) {
+		deadline := time.Now().Add(time.Hour) // a tenth is far longer than the margin
+		parent, cancelParent := context.WithDeadline(context.Background(), deadline)
+		defer cancelParent()
+		ctx, cancel := h.workContext(parent)
+		defer cancel()
+		if d, ok := ctx.Deadline(); !ok || !d.Equal(deadline.Add(-DefaultStopMargin)) {
+			t.Errorf("deadline %v, %v; want %v", d, ok, deadline.Add(-DefaultStopMargin))
+		}
+		cancelParent()
+		if ctx.Err() != context.Canceled {
+			t.Errorf("the parent's cancellation did not reach the work context: %v", ctx.Err())
+		}
+	})
 }
 
 func TestJSONLines(t *testing.T) {
@@ -503,9 +579,26 @@ func TestJSONLines(t *testing.T) {
 	if err := e.h.Handle(context.Background(), event(logBucket, key)); err != nil {
 		t.Fatal(err)
 	}
-	got := e.objects(logBucket, "summaries/")
+	if len(want) != 2 {
+		t.Fatalf("generated log covers %d dates, want 2 (it must span midnight)", len(want))
+	}
+	wantObjects := map[string]string{}
 	for d, w := range want {
-		k := "summaries/dt=" + d + "/" + strings.TrimSuffix(albName, ".log.gz") + ".jsonl"
+		// What summarize printed is the expectation: it must be JSON lines.
+		lines := strings.Split(strings.TrimSuffix(w, "\n"), "\n")
+		for i, l := range lines {
+			var row map[string]any
+			if err := json.Unmarshal([]byte(l), &row); err != nil || row["count"] == nil || row["hour"] == nil {
+				t.Fatalf("summarize --format jsonl for %s, line %d: %q is not a row with hour and count (%v)", d, i+1, l, err)
+			}
+		}
+		wantObjects["summaries/dt="+d+"/"+strings.TrimSuffix(albName, ".log.gz")+".jsonl"] = w
+	}
+	got := e.objects(logBucket, "summaries/")
+	if !reflect.DeepEqual(keys(got), keys(wantObjects)) {
+		t.Fatalf("summary keys %q, want %q", keys(got), keys(wantObjects))
+	}
+	for k, w := range wantObjects {
 		if got[k] != w {
 			t.Errorf("%s:\n%s\nwant\n%s", k, got[k], w)
 		}

@@ -22,8 +22,9 @@ type S3 struct {
 	Client *s3.Client
 }
 
-// Get opens bucket/key. A missing object or bucket gives an error wrapping
-// ErrNotFound.
+// Get opens bucket/key. A missing object gives an error wrapping
+// ErrNotFound; a missing bucket does not, because it is a
+// misconfiguration, not an object that is gone.
 func (s S3) Get(ctx context.Context, bucket, key string) (*Object, error) {
 	out, err := s.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key})
 	if err != nil {

@@ -1,0 +1,54 @@
+package pipeline
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// alarms watches the failure queue and the function's errors, and sends
+// both alarms to the given topic or to a new one that mails AlarmEmail.
+func (pl *Pipeline) alarms() {
+	p := pl.props
+	pl.alarmTopic = p.AlarmTopic
+	if p.AlarmEmail != "" {
+		topic := awssns.NewTopic(pl.Construct, jsii.String("AlarmTopic"), &awssns.TopicProps{
+			DisplayName: jsii.String("pmdp alarms"),
+			EnforceSSL:  jsii.Bool(true),
+		})
+		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(p.AlarmEmail), nil))
+		pl.alarmTopic = topic
+	}
+
+	five := awscdk.Duration_Minutes(jsii.Number(5))
+	alarms := []awscloudwatch.Alarm{
+		awscloudwatch.NewAlarm(pl.Construct, jsii.String("FailureQueueAlarm"), &awscloudwatch.AlarmProps{
+			AlarmDescription: jsii.String("pmdp: a log file could not be summarized after Lambda's retries; its event is in the failure queue."),
+			Metric: pl.failureQueue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
+				Period: five, Statistic: jsii.String("Maximum"),
+			}),
+			Threshold:          jsii.Number(1),
+			EvaluationPeriods:  jsii.Number(1),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		}),
+		awscloudwatch.NewAlarm(pl.Construct, jsii.String("FunctionErrorAlarm"), &awscloudwatch.AlarmProps{
+			AlarmDescription: jsii.String("pmdp: the function failed on a log file (Lambda will retry it)."),
+			Metric: pl.function.MetricErrors(&awscloudwatch.MetricOptions{
+				Period: five, Statistic: jsii.String("Sum"),
+			}),
+			Threshold:          jsii.Number(1),
+			EvaluationPeriods:  jsii.Number(1),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		}),
+	}
+	if pl.alarmTopic != nil {
+		for _, a := range alarms {
+			a.AddAlarmAction(awscloudwatchactions.NewSnsAction(pl.alarmTopic))
+		}
+	}
+}
