@@ -22,8 +22,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/pmdp/pmdp/internal/logkey"
-	"github.com/pmdp/pmdp/internal/process"
+	"github.com/pmdp/pmdp/internal/contract"
 )
 
 // Pipeline is the whole pmdp pipeline. Its child construct IDs are stable:
@@ -104,7 +103,7 @@ func (pl *Pipeline) buckets() {
 			RemovalPolicy:     p.RemovalPolicy,
 			LifecycleRules: &[]*awss3.LifecycleRule{{
 				Id:                                  jsii.String("ExpireRawLogs"),
-				Prefix:                              jsii.String(logkey.NotificationFilter(p.LogPrefix).Prefix),
+				Prefix:                              jsii.String(contract.NotificationFilter(p.LogPrefix).Prefix),
 				Expiration:                          awscdk.Duration_Days(jsii.Number(float64(p.RawLogExpirationDays))),
 				AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
 			}},
@@ -200,7 +199,7 @@ func (pl *Pipeline) processing() {
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		Description: jsii.String("pmdp function: read access logs, write summaries, write its own logs"),
 	})
-	filter := logkey.NotificationFilter(p.LogPrefix)
+	filter := contract.NotificationFilter(p.LogPrefix)
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("WriteOwnLogs"),
 		Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
@@ -247,12 +246,7 @@ func (pl *Pipeline) processing() {
 		Role:                         role,
 		LogGroup:                     logGroup,
 		RecursiveLoop:                awslambda.RecursiveLoop_TERMINATE,
-		Environment: &map[string]*string{
-			process.EnvSummaryBucket: pl.summaryBucket.BucketName(),
-			process.EnvSummaryPrefix: jsii.String(p.SummaryPrefix),
-			process.EnvGroupBy:       jsii.String(p.GroupBy),
-			process.EnvFormat:        jsii.String(p.Format),
-		},
+		Environment:                  functionEnv(p, pl.summaryBucket.BucketName()),
 	})
 	pl.function = fn
 	pl.role = role
@@ -313,3 +307,15 @@ func (pl *Pipeline) SummaryPrefix() string { return pl.props.SummaryPrefix }
 
 // LogPrefix is the resolved access-log prefix.
 func (pl *Pipeline) LogPrefix() string { return pl.props.LogPrefix }
+
+// functionEnv is the function's environment: its settings as p and the
+// summary bucket's name (a token until deployment) give them.
+func functionEnv(p Props, summaryBucket *string) *map[string]*string {
+	s := p.settings()
+	s.SummaryBucket = *summaryBucket
+	env := map[string]*string{}
+	for k, v := range s.Env() {
+		env[k] = jsii.String(v)
+	}
+	return &env
+}

@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/pmdp/pmdp/internal/logkey"
+	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/process"
 	"github.com/pmdp/pmdp/internal/summary"
 )
@@ -206,7 +206,7 @@ func TestDefaultStack(t *testing.T) {
 		if !reflect.DeepEqual(c["Events"], []any{"s3:ObjectCreated:*"}) {
 			t.Errorf("events %v", c["Events"])
 		}
-		f := logkey.Filter{}
+		f := contract.Filter{}
 		for _, r := range c["Filter"].(map[string]any)["Key"].(map[string]any)["FilterRules"].([]any) {
 			rule := r.(map[string]any)
 			switch rule["Name"] {
@@ -216,8 +216,8 @@ func TestDefaultStack(t *testing.T) {
 				f.Suffix = rule["Value"].(string)
 			}
 		}
-		if f != logkey.NotificationFilter("logs") {
-			t.Fatalf("filter %+v, want the shared definition %+v", f, logkey.NotificationFilter("logs"))
+		if f != contract.NotificationFilter("logs") {
+			t.Fatalf("filter %+v, want the shared definition %+v", f, contract.NotificationFilter("logs"))
 		}
 		// Every summary the function can write, for every date and source
 		// name shape and both formats, is outside the deployed filter.

@@ -17,10 +17,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 
-	"github.com/pmdp/pmdp/internal/collector"
-	"github.com/pmdp/pmdp/internal/logkey"
-	"github.com/pmdp/pmdp/internal/process"
-	"github.com/pmdp/pmdp/internal/summary"
+	"github.com/pmdp/pmdp/internal/contract"
 )
 
 // Props configures a Pipeline. The zero value is the secure, cheap default
@@ -117,9 +114,9 @@ type Props struct {
 
 // Defaults that Props' zero values stand for.
 const (
-	DefaultFixedResponseStatus      = collector.DefaultStatus
-	DefaultFixedResponseContentType = collector.DefaultContentType
-	DefaultLogPrefix                = "logs"
+	DefaultFixedResponseStatus      = contract.DefaultResponseStatus
+	DefaultFixedResponseContentType = contract.DefaultResponseContentType
+	DefaultLogPrefix                = contract.DefaultLogPrefix
 	DefaultRawLogExpirationDays     = 90
 	DefaultFunctionMemoryMB         = 1024
 	DefaultFunctionTimeout          = 5 * time.Minute
@@ -135,8 +132,14 @@ var (
 )
 
 // fixedResponse is the listener's answer as the local collector knows it.
-func (p Props) fixedResponse() collector.FixedResponse {
-	return collector.FixedResponse{Status: p.FixedResponseStatus, ContentType: p.FixedResponseContentType, Body: p.FixedResponseBody}
+func (p Props) fixedResponse() contract.FixedResponse {
+	return contract.FixedResponse{Status: p.FixedResponseStatus, ContentType: p.FixedResponseContentType, Body: p.FixedResponseBody}
+}
+
+// settings are the function's settings as p gives them; the summary
+// bucket, known only as a token, is added by the construct.
+func (p Props) settings() contract.Settings {
+	return contract.Settings{SummaryPrefix: p.SummaryPrefix, GroupBy: p.GroupBy, Format: p.Format}
 }
 
 // withDefaults returns a copy of p with every zero value replaced by its
@@ -162,15 +165,8 @@ func (p Props) withDefaults() Props {
 	if p.RemovalPolicy == "" {
 		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
-	if p.SummaryPrefix == "" {
-		p.SummaryPrefix = process.DefaultSummaryPrefix
-	}
-	if p.GroupBy == "" {
-		p.GroupBy = summary.DefaultGroupBy
-	}
-	if p.Format == "" {
-		p.Format = string(summary.CSV)
-	}
+	s := p.settings().WithDefaults()
+	p.SummaryPrefix, p.GroupBy, p.Format = s.SummaryPrefix, s.GroupBy, s.Format
 	if p.FunctionMemoryMB == 0 {
 		p.FunctionMemoryMB = DefaultFunctionMemoryMB
 	}
@@ -214,7 +210,7 @@ func (p *Props) Validate() error {
 	if v.IdleTimeout < time.Second || v.IdleTimeout > 4000*time.Second || v.IdleTimeout%time.Second != 0 {
 		add("IdleTimeout %v: must be whole seconds from 1 s to 4000 s", v.IdleTimeout)
 	}
-	if err := logkey.ValidateLogPrefix(v.LogPrefix); err != nil {
+	if err := contract.ValidateLogPrefix(v.LogPrefix); err != nil {
 		add("LogPrefix: %v", err)
 	}
 	if v.RawLogExpirationDays < 1 {
@@ -225,17 +221,13 @@ func (p *Props) Validate() error {
 	default:
 		add("RemovalPolicy %q: must be RETAIN, DESTROY or RETAIN_ON_UPDATE_OR_DELETE", v.RemovalPolicy)
 	}
-	if err := process.ValidatePrefix(v.SummaryPrefix); err != nil {
-		add("SummaryPrefix: %v", err)
+	if err := v.settings().ValidateAs(contract.ByField); err != nil {
+		errs = append(errs, err)
 	}
-	if p.SummaryBucket == nil && strings.HasPrefix(v.LogPrefix+"/", v.SummaryPrefix) {
-		add("SummaryPrefix %q contains the log prefix %q: logs would be refused as summaries", v.SummaryPrefix, v.LogPrefix)
-	}
-	if _, err := summary.ParseDimensions(v.GroupBy); err != nil {
-		add("GroupBy: %v", strings.ReplaceAll(err.Error(), "\n", "; "))
-	}
-	if _, err := summary.ParseFormat(v.Format); err != nil {
-		add("Format: %v", err)
+	if p.SummaryBucket == nil {
+		if err := contract.ValidateSameBucket(v.LogPrefix, v.SummaryPrefix); err != nil {
+			add("SummaryPrefix: %v", err)
+		}
 	}
 	if v.FunctionMemoryMB < 128 || v.FunctionMemoryMB > 10240 {
 		add("FunctionMemoryMB %d: must be from 128 to 10240", v.FunctionMemoryMB)
