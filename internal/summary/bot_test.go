@@ -86,8 +86,12 @@ func TestBotCacheIsBounded(t *testing.T) {
 	for i := range 20 {
 		big[0] = byte('a' + i)
 		c.isBot(big)
-		if c.size > maxBotUserAgent {
-			t.Fatalf("%d bytes of user agents remembered, at most %d", c.size, maxBotUserAgent)
+		size := 0
+		for ua := range c.answers {
+			size += len(ua)
+		}
+		if size > maxBotUserAgent || size != c.size {
+			t.Fatalf("%d bytes of user agents remembered (%d counted), at most %d", size, c.size, maxBotUserAgent)
 		}
 	}
 }
