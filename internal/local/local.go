@@ -54,6 +54,8 @@ type Config struct {
 	Response collector.FixedResponse // the listener's answer
 	GroupBy  string                  // function's PMDP_GROUP_BY; default date,path
 	Format   string                  // function's PMDP_FORMAT; default csv
+	// The function's PMDP_INCLUDE and PMDP_EXCLUDE; default none.
+	Include, Exclude string
 	// Backoff before the bridge's first retry; default 1 s.
 	Backoff time.Duration
 	Log     *slog.Logger // default: discard
@@ -134,6 +136,12 @@ func Start(ctx context.Context, cfg Config) (_ *Pipeline, err error) {
 	}
 	if cfg.Format != "" {
 		env = append(env, process.EnvFormat+"="+cfg.Format)
+	}
+	if cfg.Include != "" {
+		env = append(env, process.EnvInclude+"="+cfg.Include)
+	}
+	if cfg.Exclude != "" {
+		env = append(env, process.EnvExclude+"="+cfg.Exclude)
 	}
 	if err := p.spawn(cfg, env, cfg.RIE,
 		"--runtime-interface-emulator-address", "127.0.0.1:"+apiPort,
