@@ -53,7 +53,7 @@ func (e *env) summarizeFlags(fs *flag.FlagSet) func([]string) int {
 	fs.StringVar(&settings.Format, "format", contract.DefaultFormat, "output `format`: csv or jsonl (e.g. --format jsonl)")
 	fs.StringVar(&output, "o", "-", "write the summary to `FILE` instead of stdout (e.g. -o summary.csv)")
 	filterFlags(fs, &settings, false)
-	return func(paths []string) int { return e.summarize(&settings, output, paths) }
+	return func(paths []string) int { return e.summarize(settings, output, paths) }
 }
 
 // summarizing is one run of summarize: what it counts, and into what.
@@ -64,8 +64,8 @@ type summarizing struct {
 	lines, filtered int64 // of the inputs merged into total
 }
 
-func (e *env) summarize(settings *contract.Settings, output string, paths []string) int {
-	cfg, err := flagConfig(*settings)
+func (e *env) summarize(settings contract.Settings, output string, paths []string) int {
+	cfg, err := flagConfig(settings)
 	var usage []error
 	if err != nil {
 		usage = append(usage, err)
@@ -97,7 +97,7 @@ func (e *env) summarize(settings *contract.Settings, output string, paths []stri
 	return 0
 }
 
-// summarizePath adds one PATH argument to total and returns how many inputs
+// summarizePath adds one PATH argument to run and returns how many inputs
 // under it failed.
 func (e *env) summarizePath(p string, run *summarizing) int {
 	if p == "-" {
