@@ -172,6 +172,42 @@ func flagConfig(s contract.Settings) (process.Config, error) {
 // groupByUsage lists the dimensions for a flag's help.
 var groupByUsage = strings.Join(contract.Dimensions, ", ") + ", " + contract.QueryPrefix + "NAME"
 
+// filterFlags defines the repeatable --include and --exclude on fs, each
+// joining its values into s as the function's environment holds them;
+// withEnv names that variable in the help.
+func filterFlags(fs *flag.FlagSet, s *contract.Settings, withEnv bool) {
+	note := func(env string) string {
+		if withEnv {
+			return " (" + env + ")"
+		}
+		return ""
+	}
+	fs.Var(filterFlag{&s.Include}, "include",
+		"count only the lines that match `DIM=V1|V2` (DIM is V1 or V2);\n"+
+			"repeatable: a line must match every --include (e.g. --include bot=no)"+note(contract.EnvInclude))
+	fs.Var(filterFlag{&s.Exclude}, "exclude",
+		"leave out the lines that match `DIM=V1|V2` (DIM is V1 or V2);\n"+
+			"repeatable: a line that matches any is left out (e.g. --exclude action=redirect)"+note(contract.EnvExclude))
+}
+
+// filterFlag is a repeatable flag whose values join into one filter.
+type filterFlag struct{ filter *string }
+
+func (f filterFlag) String() string {
+	if f.filter == nil {
+		return ""
+	}
+	return *f.filter
+}
+
+func (f filterFlag) Set(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return errors.New("empty filter")
+	}
+	*f.filter = contract.JoinFilters(*f.filter, v)
+	return nil
+}
+
 // parseInterleaved parses flags that may stand before, between or after
 // the positional arguments, as users of most command-line tools expect.
 // "-" is a positional argument (standard input); "--" ends the flags.

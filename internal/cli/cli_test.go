@@ -17,6 +17,10 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 const (
 	albSamples     = "../accesslog/testdata/alb.log"
 	classicSamples = "../accesslog/testdata/classic.log"
+	// What a load balancer whose HTTP listener redirects to HTTPS logs:
+	// a browser and a crawler redirected, a visit over HTTPS at once, and a
+	// script that WAF blocked.
+	redirects = "testdata/redirect.log"
 )
 
 const awsDir = "AWSLogs/123456789012/elasticloadbalancing/us-east-2/2026/11/26/"
@@ -83,7 +87,11 @@ func TestGolden(t *testing.T) {
 		{"stdin", []string{"summarize", "-"}, "2015-05-13T23:39:43.945958Z lb 192.168.131.39:2817 10.0.0.1:80 0.1 0.1 0.1 200 200 0 29 \"GET http://h:80/from-stdin HTTP/1.1\" \"-\" - -\n", 0},
 		{"explicit non-log file", []string{"summarize", "$DIR/notes/README.txt"}, "", 0},
 		{"missing file", []string{"summarize", "$DIR/nope.log.gz", "$SAMPLES"}, "", 1},
-		{"bad flags", []string{"summarize", "--group-by", "date,colour,,", "--format", "xml", "$SAMPLES"}, "", 2},
+		{"redirects counted twice", []string{"summarize", "--group-by", "date,query:ev,action,bot", redirects}, "", 0},
+		{"redirects excluded", []string{"summarize", "--exclude", "action=redirect", "--group-by", "date,query:ev", redirects}, "", 0},
+		{"people only", []string{"summarize", "--exclude", "action=redirect", "--include", "bot=no;status=204", "--group-by", "query:ev,type", redirects}, "", 0},
+		{"filters on Classic", []string{"summarize", "--exclude", "action=redirect", "--include", "action=-", "$DIR"}, "", 0},
+		{"bad flags", []string{"summarize", "--group-by", "date,colour,,", "--format", "xml", "--include", "bot=maybe", "--exclude", "actions=redirect;", "$SAMPLES"}, "", 2},
 		{"no paths", []string{"summarize"}, "", 2},
 		{"unknown command", []string{"summarise"}, "", 2},
 		{"help", []string{"help", "summarize"}, "", 0},
@@ -92,7 +100,7 @@ func TestGolden(t *testing.T) {
 		{"help process", []string{"help", "process"}, "", 0},
 		{"overview", []string{"help"}, "", 0},
 		{"local without its tools", []string{"local", "--interval", "5s"}, "", 2},
-		{"local with bad function settings", []string{"local", "--versitygw", "/nonexistent/versitygw", "--rie", "/nonexistent/rie", "--group-by", "date,colour", "--format", "xml", "extra"}, "", 2},
+		{"local with bad function settings", []string{"local", "--versitygw", "/nonexistent/versitygw", "--rie", "/nonexistent/rie", "--group-by", "date,colour", "--format", "xml", "--exclude", "action", "extra"}, "", 2},
 		{"local with a bad response", []string{"local", "--versitygw", "/nonexistent/versitygw", "--rie", "/nonexistent/rie", "--status", "302", "--data", "$DIR/data"}, "", 1},
 	}
 	for _, tt := range tests {
@@ -235,5 +243,26 @@ func TestGenerateIsDeterministic(t *testing.T) {
 	Main([]string{"generate", "--lines", "500", "--seed", "5"}, nil, &b, &stderr)
 	if a.Len() == 0 || a.String() != b.String() {
 		t.Errorf("two runs with the same seed differ (%d and %d bytes)", a.Len(), b.Len())
+	}
+}
+
+// Repeated filter flags are one filter, clauses joined as the function's
+// environment joins them.
+func TestFilterFlags(t *testing.T) {
+	run := func(args ...string) (string, string, int) {
+		var stdout, stderr bytes.Buffer
+		code := Main(append(append([]string{"summarize", "--group-by", "query:ev"}, args...), redirects), nil, &stdout, &stderr)
+		return stdout.String(), stderr.String(), code
+	}
+	repeated, _, code := run("--include", "bot=no", "--include", "status=204")
+	joined, _, code2 := run("--include", "bot=no;status=204")
+	if code != 0 || code2 != 0 || repeated != joined {
+		t.Errorf("repeated flags gave\n%s(exit %d), one flag\n%s(exit %d)", repeated, code, joined, code2)
+	}
+	if want := "query:ev,count\npageview,1\nsignup,1\n"; repeated != want {
+		t.Errorf("got\n%s\nwant\n%s", repeated, want)
+	}
+	if _, stderr, code := run("--exclude", " "); code != 2 || !strings.Contains(stderr, `invalid value " " for flag -exclude: empty filter`) {
+		t.Errorf("an empty filter: exit %d, stderr %q", code, stderr)
 	}
 }

@@ -40,7 +40,12 @@ func (e *env) localFlags(fs *flag.FlagSet) func([]string) int {
 	fs.StringVar(&cfg.Response.Body, "body", "", fmt.Sprintf("fixed response `body`, at most %d characters", contract.MaxResponseBody))
 	fs.StringVar(&cfg.GroupBy, "group-by", contract.DefaultGroupBy, "the function's `dimensions`")
 	fs.StringVar(&cfg.Format, "format", contract.DefaultFormat, "the function's summary `format`: csv or jsonl")
-	return func(args []string) int { return e.local(cfg, args) }
+	var filters contract.Settings
+	filterFlags(fs, &filters, true)
+	return func(args []string) int {
+		cfg.Include, cfg.Exclude = filters.Include, filters.Exclude
+		return e.local(cfg, args)
+	}
 }
 
 func (e *env) local(cfg *local.Config, args []string) int {
@@ -53,7 +58,8 @@ func (e *env) local(cfg *local.Config, args []string) int {
 	}
 	// Checked here, not by the function when it starts, where a mistake
 	// would only show as failed invocations.
-	if err := (contract.Settings{GroupBy: cfg.GroupBy, Format: cfg.Format}).ValidateAs(contract.ByFlag); err != nil {
+	function := contract.Settings{GroupBy: cfg.GroupBy, Format: cfg.Format, Include: cfg.Include, Exclude: cfg.Exclude}
+	if err := function.ValidateAs(contract.ByFlag); err != nil {
 		usage = append(usage, err)
 	}
 	if len(usage) > 0 {

@@ -30,7 +30,8 @@ pipeline's failures.jsonl, one JSON document per line or a whole file.
 
 AWS credentials, region and AWS_ENDPOINT_URL_S3 come from the environment
 as for any AWS SDK program. The flags match the function's PMDP_*
-variables; set them as your stack does.
+variables; set them as your stack does (a stack that redirects HTTP to
+HTTPS has PMDP_EXCLUDE=action=redirect: pass --exclude action=redirect).
 
 Ctrl-C stops it between objects, saying how far it got; running the same
 command again finishes the work (reprocessing rewrites the same objects).
@@ -54,6 +55,7 @@ func (e *env) processFlags(fs *flag.FlagSet) func([]string) int {
 	fs.StringVar(&o.settings.SummaryPrefix, "summary-prefix", contract.DefaultSummaryPrefix, "`prefix` of the summary keys ("+contract.EnvSummaryPrefix+")")
 	fs.StringVar(&o.settings.GroupBy, "group-by", contract.DefaultGroupBy, "`dimensions` ("+contract.EnvGroupBy+")")
 	fs.StringVar(&o.settings.Format, "format", contract.DefaultFormat, "summary `format`, csv or jsonl ("+contract.EnvFormat+")")
+	filterFlags(fs, &o.settings, true)
 	fs.StringVar(&o.events, "events", "", "read the objects from the S3 notifications in `FILE` (- for stdin)")
 	return func(targets []string) int { return e.process(o, targets) }
 }
@@ -172,9 +174,12 @@ func (e *env) processOne(ctx context.Context, p *process.Processor, bucket, key 
 		fmt.Fprintf(e.stderr, "pmdp process: %s: skipped: not an access log (%s)\n", url, rep.Kind)
 	case rep.Outcome == process.Gone:
 		fmt.Fprintf(e.stderr, "pmdp process: %s: skipped: the object is gone\n", url)
-	default:
+	case p.Config.Filter.KeepsAll():
 		fmt.Fprintf(e.stdout, "%s: %d lines, %d rejected, %d requests -> %s\n",
 			url, rep.Stats.Lines, rep.Stats.Rejected, rep.Requests, strings.Join(rep.Outputs, ", "))
+	default:
+		fmt.Fprintf(e.stdout, "%s: %d lines, %d rejected, %d filtered out, %d requests -> %s\n",
+			url, rep.Stats.Lines, rep.Stats.Rejected, rep.Stats.Filtered, rep.Requests, strings.Join(rep.Outputs, ", "))
 	}
 	return true
 }

@@ -246,3 +246,34 @@ func TestProcessStopsWhenInterrupted(t *testing.T) {
 		t.Errorf("%d summaries written after the interruption", n)
 	}
 }
+
+// The function's filters as flags: process counts what summarize counts
+// with the same flags, and says how many lines it left out.
+func TestProcessFiltered(t *testing.T) {
+	client := fakeS3(t)
+	var plain bytes.Buffer
+	loggen.Write(&plain, loggen.Config{Seed: 8, Lines: 2000})
+	redirects := read(t, redirects)
+	putObject(t, client, processName("a1"), loggen.Gzip(plain.Bytes()))
+	putObject(t, client, processName("b2"), loggen.Gzip(redirects))
+
+	filters := []string{"--exclude", "action=redirect", "--include", "bot=no"}
+	var stdout, stderr bytes.Buffer
+	if code := Main(append([]string{"process", "s3://logs/" + processDir}, filters...), nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, &stderr)
+	}
+	if !strings.Contains(stdout.String(), "6 lines, 0 rejected, 4 filtered out, 2 requests") {
+		t.Errorf("stdout %q does not count the redirect log's lines left out", &stdout)
+	}
+	got := summaryObjects(t, client)
+	for name, log := range map[string][]byte{"a1": plain.Bytes(), "b2": redirects} {
+		for date, lines := range loggen.SplitByDate(log) {
+			var want, errOut bytes.Buffer
+			Main(append([]string{"summarize", "-"}, filters...), bytes.NewReader(lines), &want, &errOut)
+			k := "summaries/dt=" + date + "/" + strings.TrimSuffix(filepath.Base(processName(name)), ".log.gz") + ".csv"
+			if got[k] != want.String() {
+				t.Errorf("%s:\n%s\ndiffers from summarize's output with the same filters:\n%s", k, got[k], &want)
+			}
+		}
+	}
+}

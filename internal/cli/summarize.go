@@ -29,9 +29,16 @@ Lines that cannot be used are counted and reported on stderr; they never
 stop the run. A file that cannot be read or decompressed is reported by
 name, the other files are still counted, and the exit status is 1.
 
+--include and --exclude choose the lines to count by their dimensions'
+values, as a summary grouped by that dimension shows them; a line must
+match every --include and no --exclude. Those left out are counted on
+stderr. With action, a value matches the whole of ALB's comma list or any
+one action in it. Several clauses may share one flag, separated by ;.
+
 Examples:
   pmdp summarize logs/
   pmdp summarize --group-by date,query:ev --format jsonl -o ev.jsonl app.log.gz
+  pmdp summarize --exclude action=redirect --exclude bot=yes --group-by date,status logs/
   gzip -dc app.log.gz | pmdp summarize -
 
 Flags:
@@ -45,7 +52,16 @@ func (e *env) summarizeFlags(fs *flag.FlagSet) func([]string) int {
 			"(e.g. --group-by date,status or --group-by hour,query:ev)")
 	fs.StringVar(&settings.Format, "format", contract.DefaultFormat, "output `format`: csv or jsonl (e.g. --format jsonl)")
 	fs.StringVar(&output, "o", "-", "write the summary to `FILE` instead of stdout (e.g. -o summary.csv)")
+	filterFlags(fs, &settings, false)
 	return func(paths []string) int { return e.summarize(settings, output, paths) }
+}
+
+// summarizing is one run of summarize: what it counts, and into what.
+type summarizing struct {
+	dims            []summary.Dimension
+	filter          summary.Filter
+	total           *summary.Summary
+	lines, filtered int64 // of the inputs merged into total
 }
 
 func (e *env) summarize(settings contract.Settings, output string, paths []string) int {
@@ -61,12 +77,15 @@ func (e *env) summarize(settings contract.Settings, output string, paths []strin
 		return e.usageError("summarize", usage...)
 	}
 
-	total := summary.New(cfg.Dimensions)
+	run := &summarizing{dims: cfg.Dimensions, filter: cfg.Filter, total: summary.New(cfg.Dimensions)}
 	failed := 0
 	for _, p := range paths {
-		failed += e.summarizePath(p, cfg.Dimensions, total)
+		failed += e.summarizePath(p, run)
 	}
-	err = e.writeOutput(output, func(w io.Writer) error { return total.Write(w, cfg.Format) })
+	if !run.filter.KeepsAll() {
+		fmt.Fprintf(e.stderr, "pmdp summarize: %d of %d lines left out by --include and --exclude\n", run.filtered, run.lines)
+	}
+	err = e.writeOutput(output, func(w io.Writer) error { return run.total.Write(w, cfg.Format) })
 	if err != nil {
 		fmt.Fprintf(e.stderr, "pmdp summarize: writing %s: %v\n", output, err)
 		return 1
@@ -78,11 +97,11 @@ func (e *env) summarize(settings contract.Settings, output string, paths []strin
 	return 0
 }
 
-// summarizePath adds one PATH argument to total and returns how many inputs
+// summarizePath adds one PATH argument to run and returns how many inputs
 // under it failed.
-func (e *env) summarizePath(p string, dims []summary.Dimension, total *summary.Summary) int {
+func (e *env) summarizePath(p string, run *summarizing) int {
 	if p == "-" {
-		return e.summarizeReader("standard input", e.stdin, dims, total, false)
+		return e.summarizeReader("standard input", e.stdin, run, false)
 	}
 	info, err := os.Stat(p)
 	if err != nil {
@@ -90,7 +109,7 @@ func (e *env) summarizePath(p string, dims []summary.Dimension, total *summary.S
 		return 1
 	}
 	if !info.IsDir() {
-		return e.summarizeFile(p, dims, total, false)
+		return e.summarizeFile(p, run, false)
 	}
 	failed := 0
 	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
@@ -108,7 +127,7 @@ func (e *env) summarizePath(p string, dims []summary.Dimension, total *summary.S
 		if !d.Type().IsRegular() || strings.HasPrefix(d.Name(), ".") {
 			return nil
 		}
-		failed += e.summarizeFile(path, dims, total, true)
+		failed += e.summarizeFile(path, run, true)
 		return nil
 	})
 	if err != nil {
@@ -118,7 +137,7 @@ func (e *env) summarizePath(p string, dims []summary.Dimension, total *summary.S
 	return failed
 }
 
-func (e *env) summarizeFile(path string, dims []summary.Dimension, total *summary.Summary, fromDir bool) int {
+func (e *env) summarizeFile(path string, run *summarizing, fromDir bool) int {
 	if kind := logkey.Classify(path).Kind; kind != logkey.Other && !kind.IsAccessLog() {
 		fmt.Fprintf(e.stderr, "pmdp summarize: %s: skipped: not an access log (%s)\n", path, kind)
 		return 0
@@ -129,15 +148,15 @@ func (e *env) summarizeFile(path string, dims []summary.Dimension, total *summar
 		return 1
 	}
 	defer f.Close()
-	return e.summarizeReader(path, f, dims, total, fromDir)
+	return e.summarizeReader(path, f, run, fromDir)
 }
 
 // summarizeReader counts one input into its own summary and merges it into
 // total only when the whole input was read, so a corrupt file adds nothing
 // rather than part of itself.
-func (e *env) summarizeReader(name string, r io.Reader, dims []summary.Dimension, total *summary.Summary, fromDir bool) int {
-	s := summary.New(dims)
-	st, err := process.ReadLog(r, s)
+func (e *env) summarizeReader(name string, r io.Reader, run *summarizing, fromDir bool) int {
+	s := summary.New(run.dims)
+	st, err := process.ReadFilteredLog(r, s, run.filter)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "pmdp summarize: %s: %v\n", name, err)
 		return 1
@@ -149,10 +168,12 @@ func (e *env) summarizeReader(name string, r io.Reader, dims []summary.Dimension
 	if st.Rejected > 0 {
 		e.reportRejected(name, st, s.Rejected)
 	}
-	if err := total.Merge(s); err != nil {
+	if err := run.total.Merge(s); err != nil {
 		fmt.Fprintf(e.stderr, "pmdp summarize: %s: %v\n", name, err)
 		return 1
 	}
+	run.lines += st.Lines
+	run.filtered += st.Filtered
 	return 0
 }
 

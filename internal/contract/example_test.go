@@ -15,7 +15,8 @@ func ExampleSettings() {
 	props := contract.Settings{GroupBy: "date,colour", Format: "xml"}
 	fmt.Println(props.ValidateAs(contract.ByField))
 
-	props = contract.Settings{GroupBy: "date,query:ev"}
+	props = contract.Settings{GroupBy: "date,query:ev", Include: "bot=no"}
+	props.Exclude = contract.JoinFilters(props.Exclude, contract.ExcludeRedirects)
 	env := props.Env()
 	for _, k := range slices.Sorted(maps.Keys(env)) {
 		fmt.Printf("%s=%s\n", k, env[k])
@@ -23,10 +24,12 @@ func ExampleSettings() {
 	fn := contract.SettingsFromEnv(func(k string) string { return env[k] })
 	fmt.Println(fn.Validate())
 	// Output:
-	// GroupBy: unknown dimension "colour" (want date, hour, path, method, status, host, type or query:NAME)
+	// GroupBy: unknown dimension "colour" (want date, hour, path, method, status, host, type, action, bot or query:NAME)
 	// Format: unknown format "xml" (want csv or jsonl)
+	// PMDP_EXCLUDE=action=redirect
 	// PMDP_FORMAT=csv
 	// PMDP_GROUP_BY=date,query:ev
+	// PMDP_INCLUDE=bot=no
 	// PMDP_SUMMARY_PREFIX=summaries/
 	// <nil>
 }
@@ -40,4 +43,26 @@ func ExampleNotificationFilter() {
 	// {Prefix:logs/AWSLogs/ Suffix:.log.gz}
 	// true
 	// false
+}
+
+// A filter as the command takes it (one clause a flag) and as the
+// function's environment holds it (clauses joined).
+func ExampleParseFilter() {
+	flags := []string{"bot=no", "query:ev=signup|login"}
+	env := contract.JoinFilters(flags...)
+	fmt.Println(env)
+	clauses, err := contract.ParseFilter(env)
+	for _, c := range clauses {
+		fmt.Printf("%s is one of %q\n", c.Dimension, c.Values)
+	}
+	fmt.Println(err)
+	_, err = contract.ParseFilter("bot=maybe;status")
+	fmt.Println(err)
+	// Output:
+	// bot=no;query:ev=signup|login
+	// bot is one of ["no"]
+	// query:ev is one of ["signup" "login"]
+	// <nil>
+	// clause "bot=maybe": bot is yes or no, not "maybe"
+	// clause "status": want DIMENSION=VALUE, values separated by |
 }

@@ -7,9 +7,9 @@ import (
 	"strings"
 )
 
-// Dimensions are the names a group-by list may use, besides QueryPrefix
-// followed by a query parameter's name.
-var Dimensions = []string{"date", "hour", "path", "method", "status", "host", "type"}
+// Dimensions are the names a group-by list or a filter may use, besides
+// QueryPrefix followed by a query parameter's name.
+var Dimensions = []string{"date", "hour", "path", "method", "status", "host", "type", "action", "bot"}
 
 // QueryPrefix starts a dimension that groups by a query parameter.
 const QueryPrefix = "query:"
@@ -23,18 +23,17 @@ func ParseGroupBy(list string) ([]string, error) {
 	seen := map[string]bool{}
 	for i, name := range strings.Split(list, ",") {
 		name = strings.TrimSpace(name)
-		param, isQuery := strings.CutPrefix(name, QueryPrefix)
 		switch {
 		case name == "":
 			errs = append(errs, fmt.Errorf("empty dimension at position %d of %q", i+1, list))
 		case seen[name]:
 			errs = append(errs, fmt.Errorf("dimension %q given twice", name))
-		case isQuery && param == "":
-			errs = append(errs, fmt.Errorf("dimension %q: missing parameter name after %q", name, QueryPrefix))
-		case !isQuery && !slices.Contains(Dimensions, name):
-			errs = append(errs, fmt.Errorf("unknown dimension %q (want %s)", name, oneOf(append(Dimensions[:len(Dimensions):len(Dimensions)], QueryPrefix+"NAME"))))
 		default:
-			names = append(names, name)
+			if err := checkDimension(name); err != nil {
+				errs = append(errs, err)
+			} else {
+				names = append(names, name)
+			}
 		}
 		seen[name] = true
 	}
@@ -42,6 +41,18 @@ func ParseGroupBy(list string) ([]string, error) {
 		return nil, errors.Join(errs...)
 	}
 	return names, nil
+}
+
+// checkDimension checks one dimension name that is not empty.
+func checkDimension(name string) error {
+	param, isQuery := strings.CutPrefix(name, QueryPrefix)
+	switch {
+	case isQuery && param == "":
+		return fmt.Errorf("dimension %q: missing parameter name after %q", name, QueryPrefix)
+	case !isQuery && !slices.Contains(Dimensions, name):
+		return fmt.Errorf("unknown dimension %q (want %s)", name, oneOf(append(Dimensions[:len(Dimensions):len(Dimensions)], QueryPrefix+"NAME")))
+	}
+	return nil
 }
 
 func validateGroupBy(list string) error {

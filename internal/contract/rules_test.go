@@ -14,12 +14,12 @@ func TestParseGroupBy(t *testing.T) {
 		wantErr []string
 	}{
 		{"default", DefaultGroupBy, []string{"date", "path"}, nil},
-		{"every dimension", "date,hour,path,method,status,host,type,query:ev", []string{"date", "hour", "path", "method", "status", "host", "type", "query:ev"}, nil},
+		{"every dimension", "date,hour,path,method,status,host,type,action,bot,query:ev", []string{"date", "hour", "path", "method", "status", "host", "type", "action", "bot", "query:ev"}, nil},
 		{"spaces trimmed", " date , query:ev ", []string{"date", "query:ev"}, nil},
 		{"query names are free", "query:utm_source,query:é", []string{"query:utm_source", "query:é"}, nil},
 		{"empty list", "", nil, []string{`empty dimension at position 1 of ""`}},
 		{"empty entries", "date,,path,", nil, []string{"position 2", "position 4"}},
-		{"unknown", "colour", nil, []string{`unknown dimension "colour" (want date, hour, path, method, status, host, type or query:NAME)`}},
+		{"unknown", "colour", nil, []string{`unknown dimension "colour" (want date, hour, path, method, status, host, type, action, bot or query:NAME)`}},
 		{"case matters", "Date", nil, []string{`unknown dimension "Date"`}},
 		{"twice", "path, path", nil, []string{`dimension "path" given twice`}},
 		{"query without a name", "query:", nil, []string{`dimension "query:": missing parameter name after "query:"`}},
@@ -31,6 +31,77 @@ func TestParseGroupBy(t *testing.T) {
 			checkErr(t, err, tt.wantErr...)
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("ParseGroupBy(%q) = %q, want %q", tt.list, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseFilter(t *testing.T) {
+	tests := []struct {
+		name    string
+		filter  string
+		want    []Clause
+		wantErr []string
+	}{
+		{"empty filter", "", nil, nil},
+		{"one value", "action=redirect", []Clause{{"action", []string{"redirect"}}}, nil},
+		{"several values", "status=200|204", []Clause{{"status", []string{"200", "204"}}}, nil},
+		{"several clauses", "bot=no;method=GET|HEAD", []Clause{{"bot", []string{"no"}}, {"method", []string{"GET", "HEAD"}}}, nil},
+		{"spaces trimmed", " bot = yes ; path = /a | /b ", []Clause{{"bot", []string{"yes"}}, {"path", []string{"/a", "/b"}}}, nil},
+		{"same dimension twice", "status=200;status=204", []Clause{{"status", []string{"200"}}, {"status", []string{"204"}}}, nil},
+		{"query value may be empty", "query:ev=", []Clause{{"query:ev", []string{""}}}, nil},
+		{"query value empty or not", "query:ev=|signup", []Clause{{"query:ev", []string{"", "signup"}}}, nil},
+		{"= inside a value", "query:ref=a=b", []Clause{{"query:ref", []string{"a=b"}}}, nil},
+		{"comma inside a value", "action=waf,forward", []Clause{{"action", []string{"waf,forward"}}}, nil},
+		{"absent is a dash", "action=-", []Clause{{"action", []string{"-"}}}, nil},
+		{"no =", "bot", nil, []string{`clause "bot": want DIMENSION=VALUE, values separated by |`}},
+		{"no dimension", "=redirect", nil, []string{`clause "=redirect": no dimension before =`}},
+		{"unknown dimension", "colour=red", nil, []string{`clause "colour=red": unknown dimension "colour" (want date, hour,`}},
+		{"query without a name", "query:=x", nil, []string{`clause "query:=x": dimension "query:": missing parameter name`}},
+		{"empty value", "status=", nil, []string{`clause "status=": empty value, but status is never empty (it is - when absent)`}},
+		{"one empty value", "method=GET|", nil, []string{`clause "method=GET|": empty value`}},
+		{"bot neither yes nor no", "bot=maybe", nil, []string{`clause "bot=maybe": bot is yes or no, not "maybe"`}},
+		{"bot empty", "bot=", nil, []string{`bot is yes or no, not ""`}},
+		{"bot is lower case", "bot=Yes", nil, []string{`not "Yes"`}},
+		{"empty clause", "bot=no;;status=200", nil, []string{`empty clause at position 2 of "bot=no;;status=200"`}},
+		{"trailing separator", "bot=no;", nil, []string{"empty clause at position 2"}},
+		{"only spaces", " ", nil, []string{"empty clause at position 1"}},
+		{"every problem at once", "x=1;;bot=maybe|no;status", nil, []string{`"x"`, "position 2", `"maybe"`, `clause "status"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseFilter(tt.filter)
+			checkErr(t, err, tt.wantErr...)
+			if !slices.EqualFunc(got, tt.want, func(a, b Clause) bool {
+				return a.Dimension == b.Dimension && slices.Equal(a.Values, b.Values)
+			}) {
+				t.Errorf("ParseFilter(%q) = %q, want %q", tt.filter, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestJoinFilters(t *testing.T) {
+	tests := []struct {
+		name    string
+		filters []string
+		want    string
+	}{
+		{"none", nil, ""},
+		{"all empty", []string{"", ""}, ""},
+		{"one", []string{"bot=yes"}, "bot=yes"},
+		{"a prop and the construct's own", []string{"bot=yes", ExcludeRedirects}, "bot=yes;action=redirect"},
+		{"no prop", []string{"", ExcludeRedirects}, "action=redirect"},
+		{"repeated flags", []string{"status=200", "", "method=GET;host=a"}, "status=200;method=GET;host=a"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := JoinFilters(tt.filters...)
+			if got != tt.want {
+				t.Errorf("JoinFilters(%q) = %q, want %q", tt.filters, got, tt.want)
+			}
+			if _, err := ParseFilter(got); err != nil {
+				t.Errorf("joined filter %q does not parse: %v", got, err)
 			}
 		})
 	}

@@ -18,6 +18,8 @@ const (
 	EnvSummaryPrefix = "PMDP_SUMMARY_PREFIX"
 	EnvGroupBy       = "PMDP_GROUP_BY"
 	EnvFormat        = "PMDP_FORMAT"
+	EnvInclude       = "PMDP_INCLUDE"
+	EnvExclude       = "PMDP_EXCLUDE"
 )
 
 // Defaults of the settings.
@@ -41,6 +43,11 @@ type Settings struct {
 	GroupBy string
 	// Format of the summaries: one of Formats.
 	Format string
+	// Include and Exclude are filters (see ParseFilter): only the lines
+	// that match every clause of Include and no clause of Exclude are
+	// counted; "" keeps every line.
+	Include string
+	Exclude string
 }
 
 // A Setting is one field of Settings under the names it goes by.
@@ -65,6 +72,10 @@ var settings = []Setting{
 		value: func(s *Settings) *string { return &s.GroupBy }, check: validateGroupBy},
 	{Field: "Format", Env: EnvFormat, Flag: "format", Default: DefaultFormat,
 		value: func(s *Settings) *string { return &s.Format }, check: ValidateFormat},
+	{Field: "Include", Env: EnvInclude, Flag: "include",
+		value: func(s *Settings) *string { return &s.Include }, check: validateFilter},
+	{Field: "Exclude", Env: EnvExclude, Flag: "exclude",
+		value: func(s *Settings) *string { return &s.Exclude }, check: validateFilter},
 }
 
 // Ways to name a setting in an error, for ValidateAs: ByEnv for the

@@ -47,7 +47,8 @@ func TestValidate(t *testing.T) {
 		wantErr  []string // each must appear; none means valid
 	}{
 		{"zero value", Settings{}, nil},
-		{"everything set", Settings{SummaryBucket: "out", SummaryPrefix: "counts/", GroupBy: "hour,query:ev", Format: "jsonl"}, nil},
+		{"everything set", Settings{SummaryBucket: "out", SummaryPrefix: "counts/", GroupBy: "hour,query:ev", Format: "jsonl",
+			Include: "query:ev=signup|login", Exclude: "action=redirect;bot=yes"}, nil},
 		{"spaces in the group-by", Settings{GroupBy: " date , path"}, nil},
 		{"any bucket name", Settings{SummaryBucket: "${Token[TOKEN.123]}"}, nil},
 		{"prefix without slash", Settings{SummaryPrefix: "counts"}, []string{EnvSummaryPrefix + ": ", "must end in /"}},
@@ -55,8 +56,10 @@ func TestValidate(t *testing.T) {
 		{"prefix where logs go", Settings{SummaryPrefix: "AWSLogs/x/"}, []string{EnvSummaryPrefix, "AWSLogs"}},
 		{"unknown dimension", Settings{GroupBy: "date,colour"}, []string{EnvGroupBy + ": ", `"colour"`}},
 		{"unknown format", Settings{Format: "xml"}, []string{EnvFormat + ": ", `"xml"`}},
-		{"everything wrong at once", Settings{SummaryPrefix: "counts", GroupBy: "date,,date", Format: "csv2"},
-			[]string{EnvSummaryPrefix, EnvGroupBy, "position 2", "given twice", EnvFormat}},
+		{"include without a value", Settings{Include: "bot"}, []string{EnvInclude + ": ", `clause "bot"`}},
+		{"exclude by an unknown dimension", Settings{Exclude: "actions=redirect"}, []string{EnvExclude + ": ", `"actions"`}},
+		{"everything wrong at once", Settings{SummaryPrefix: "counts", GroupBy: "date,,date", Format: "csv2", Include: "bot=maybe", Exclude: ";"},
+			[]string{EnvSummaryPrefix, EnvGroupBy, "position 2", "given twice", EnvFormat, EnvInclude, EnvExclude}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,15 +69,15 @@ func TestValidate(t *testing.T) {
 }
 
 func TestValidateAs(t *testing.T) {
-	bad := Settings{SummaryPrefix: "s", GroupBy: "x", Format: "y"}
+	bad := Settings{SummaryPrefix: "s", GroupBy: "x", Format: "y", Include: "i", Exclude: "e"}
 	tests := []struct {
 		name string
 		by   func(Setting) string
 		want []string
 	}{
-		{"environment", ByEnv, []string{"PMDP_SUMMARY_PREFIX: ", "PMDP_GROUP_BY: ", "PMDP_FORMAT: "}},
-		{"fields, as the construct's props", ByField, []string{"SummaryPrefix: ", "GroupBy: ", "Format: "}},
-		{"flags", ByFlag, []string{"--summary-prefix: ", "--group-by: ", "--format: "}},
+		{"environment", ByEnv, []string{"PMDP_SUMMARY_PREFIX: ", "PMDP_GROUP_BY: ", "PMDP_FORMAT: ", "PMDP_INCLUDE: ", "PMDP_EXCLUDE: "}},
+		{"fields, as the construct's props", ByField, []string{"SummaryPrefix: ", "GroupBy: ", "Format: ", "Include: ", "Exclude: "}},
+		{"flags", ByFlag, []string{"--summary-prefix: ", "--group-by: ", "--format: ", "--include: ", "--exclude: "}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,8 +106,9 @@ func TestEnv(t *testing.T) {
 	}{
 		{"defaults spelled out, no bucket", Settings{}, map[string]string{
 			EnvSummaryPrefix: DefaultSummaryPrefix, EnvGroupBy: DefaultGroupBy, EnvFormat: DefaultFormat}},
-		{"everything", Settings{SummaryBucket: "out", SummaryPrefix: "c/", GroupBy: "hour", Format: "jsonl"}, map[string]string{
-			EnvSummaryBucket: "out", EnvSummaryPrefix: "c/", EnvGroupBy: "hour", EnvFormat: "jsonl"}},
+		{"everything", Settings{SummaryBucket: "out", SummaryPrefix: "c/", GroupBy: "hour", Format: "jsonl", Include: "bot=no;status=204", Exclude: ExcludeRedirects},
+			map[string]string{EnvSummaryBucket: "out", EnvSummaryPrefix: "c/", EnvGroupBy: "hour", EnvFormat: "jsonl",
+				EnvInclude: "bot=no;status=204", EnvExclude: "action=redirect"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,9 +125,9 @@ func TestEnv(t *testing.T) {
 }
 
 func TestSettingsFromEnv(t *testing.T) {
-	env := map[string]string{EnvSummaryBucket: "b", EnvSummaryPrefix: "p/", EnvGroupBy: "g", EnvFormat: "f", "PMDP_OTHER": "o"}
+	env := map[string]string{EnvSummaryBucket: "b", EnvSummaryPrefix: "p/", EnvGroupBy: "g", EnvFormat: "f", EnvInclude: "i", EnvExclude: "e", "PMDP_OTHER": "o"}
 	got := SettingsFromEnv(func(k string) string { return env[k] })
-	if want := (Settings{SummaryBucket: "b", SummaryPrefix: "p/", GroupBy: "g", Format: "f"}); got != want {
+	if want := (Settings{SummaryBucket: "b", SummaryPrefix: "p/", GroupBy: "g", Format: "f", Include: "i", Exclude: "e"}); got != want {
 		t.Errorf("SettingsFromEnv = %+v, want %+v", got, want)
 	}
 	if got := SettingsFromEnv(func(string) string { return "" }); got != (Settings{}) {

@@ -106,6 +106,7 @@ func (h *Handler) processOne(ctx context.Context, bucket, key string) error {
 		"bytes", rep.Bytes,
 		"lines", rep.Stats.Lines,
 		"rejected", rep.Stats.Rejected,
+		"filtered", rep.Stats.Filtered,
 		"requests", rep.Requests,
 		"summaries", rep.Outputs,
 		"duration_ms", rep.Duration.Milliseconds(),

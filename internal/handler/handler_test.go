@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -231,7 +232,7 @@ func TestSummarizesEachDate(t *testing.T) {
 
 	// The log line and the metric record say what happened.
 	logLine := findLog(t, &e.logs, "summarized")
-	for _, field := range []string{"bucket", "key", "bytes", "lines", "rejected", "duration_ms", "lag_s"} {
+	for _, field := range []string{"bucket", "key", "bytes", "lines", "rejected", "filtered", "duration_ms", "lag_s"} {
 		if _, ok := logLine[field]; !ok {
 			t.Errorf("log line lacks %s: %v", field, logLine)
 		}
@@ -265,6 +266,69 @@ func findLog(t *testing.T, logs *bytes.Buffer, msg string) map[string]any {
 	}
 	t.Fatalf("no log line %q in:\n%s", msg, logs)
 	return nil
+}
+
+// The function configured with filters writes what summarize prints with
+// the same filters as flags, and reports the lines it left out apart from
+// the rejected ones: in the log line, the metadata and the metrics.
+func TestFiltered(t *testing.T) {
+	env := map[string]string{process.EnvExclude: "bot=yes", process.EnvInclude: "method=GET|POST"}
+	cfg, err := process.ConfigFromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, cfg)
+	log, want := generated(t, 9, 4000, "--exclude", "bot=yes", "--include", "method=GET|POST")
+	key := awsDir + albName
+	e.put(key, gz(t, log))
+	if err := e.h.Handle(context.Background(), event(logBucket, key)); err != nil {
+		t.Fatal(err)
+	}
+	got := e.objects(logBucket, "summaries/")
+	for d, csv := range want {
+		if k := "summaries/dt=" + d + "/" + strings.TrimSuffix(albName, ".log.gz") + ".csv"; got[k] != csv {
+			t.Errorf("%s:\n%s\ndiffers from summarize with the same filters:\n%s", k, got[k], csv)
+		}
+	}
+
+	logLine := findLog(t, &e.logs, "summarized")
+	lines, rejected, filtered, requests := logLine["lines"].(float64), logLine["rejected"].(float64), logLine["filtered"].(float64), logLine["requests"].(float64)
+	if filtered == 0 || rejected == 0 || lines != rejected+filtered+requests {
+		t.Errorf("log line: %v lines, %v rejected, %v filtered, %v requests: want some of each, adding up", lines, rejected, filtered, requests)
+	}
+	var emf map[string]any
+	if err := json.Unmarshal(e.metrics.Bytes(), &emf); err != nil {
+		t.Fatal(err)
+	}
+	if emf["FilteredLines"] != filtered || emf["RejectedLines"] != rejected {
+		t.Errorf("EMF record %v, want FilteredLines %v", emf, filtered)
+	}
+	// CloudWatch makes metrics of the values its directive names, only.
+	var directive struct {
+		AWS struct {
+			CloudWatchMetrics []struct{ Metrics []struct{ Name string } }
+		} `json:"_aws"`
+	}
+	json.Unmarshal(e.metrics.Bytes(), &directive)
+	named := map[string]bool{}
+	for _, d := range directive.AWS.CloudWatchMetrics {
+		for _, m := range d.Metrics {
+			named[m.Name] = true
+		}
+	}
+	for k, v := range emf {
+		if _, isNumber := v.(float64); isNumber && !named[k] {
+			t.Errorf("EMF value %s is not named a metric in %v", k, named)
+		}
+	}
+	head, err := e.client.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(logBucket), Key: aws.String(keys(got)[0])})
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := head.Metadata
+	if meta["pmdp-filtered"] != strconv.Itoa(int(filtered)) || meta["pmdp-include"] != "method=GET%7CPOST" || meta["pmdp-exclude"] != "bot=yes" {
+		t.Errorf("metadata %v", meta)
+	}
 }
 
 func TestIdempotent(t *testing.T) {

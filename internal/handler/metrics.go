@@ -17,6 +17,7 @@ type emfRecord struct {
 	Bytes    int64   `json:"Bytes"`
 	Lines    int64   `json:"Lines"`
 	Rejected int64   `json:"RejectedLines"`
+	Filtered int64   `json:"FilteredLines"`
 	Requests int64   `json:"Requests"`
 	Duration float64 `json:"DurationMs"`
 	Lag      float64 `json:"LagSeconds"`
@@ -45,6 +46,7 @@ var emfMetrics = []emfMetric{
 	{"Bytes", "Bytes"},
 	{"Lines", "Count"},
 	{"RejectedLines", "Count"},
+	{"FilteredLines", "Count"},
 	{"Requests", "Count"},
 	{"DurationMs", "Milliseconds"},
 	{"LagSeconds", "Seconds"},
@@ -66,6 +68,7 @@ func (h *Handler) writeMetrics(rep process.Report) {
 		Bytes:    rep.Bytes,
 		Lines:    rep.Stats.Lines,
 		Rejected: rep.Stats.Rejected,
+		Filtered: rep.Stats.Filtered,
 		Requests: rep.Requests,
 		Duration: float64(rep.Duration.Microseconds()) / 1000,
 		Lag:      rep.Lag.Seconds(),

@@ -55,6 +55,8 @@ type Config struct {
 	Response contract.FixedResponse // the listener's answer
 	GroupBy  string                 // function's PMDP_GROUP_BY; default date,path
 	Format   string                 // function's PMDP_FORMAT; default csv
+	// The function's PMDP_INCLUDE and PMDP_EXCLUDE; default none.
+	Include, Exclude string
 	// Backoff before the bridge's first retry; default 1 s.
 	Backoff time.Duration
 	Log     *slog.Logger // default: discard
@@ -131,9 +133,9 @@ func Start(ctx context.Context, cfg Config) (_ *Pipeline, err error) {
 		"AWS_REGION="+Region, "AWS_ACCESS_KEY_ID="+AccessKey, "AWS_SECRET_ACCESS_KEY="+SecretKey,
 		"AWS_ENDPOINT_URL_S3="+p.S3Endpoint,
 	)
-	settings := contract.Settings{GroupBy: cfg.GroupBy, Format: cfg.Format}
-	for _, name := range slices.Sorted(maps.Keys(settings.Env())) {
-		env = append(env, name+"="+settings.Env()[name])
+	settings := contract.Settings{GroupBy: cfg.GroupBy, Format: cfg.Format, Include: cfg.Include, Exclude: cfg.Exclude}.Env()
+	for _, name := range slices.Sorted(maps.Keys(settings)) {
+		env = append(env, name+"="+settings[name])
 	}
 	if err := p.spawn(cfg, env, cfg.RIE,
 		"--runtime-interface-emulator-address", "127.0.0.1:"+apiPort,

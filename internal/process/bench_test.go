@@ -43,6 +43,23 @@ func BenchmarkReadLog(b *testing.B) {
 			}
 		}
 	})
+	// The same with filters: the cost of a filter is the difference.
+	for _, f := range []struct{ name, include, exclude string }{
+		{"filter-action", "", "action=redirect"},
+		{"filter-bot", "bot=no", ""},
+		{"filter-bot-and-action", "bot=no", "action=redirect"},
+	} {
+		filter := summary.MustParseFilter(f.include, f.exclude)
+		b.Run("summarize-"+f.name, func(b *testing.B) {
+			b.SetBytes(size)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ReadFilteredLog(bytes.NewReader(zipped), summary.New(dims), filter); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 	b.Run("decompress-klauspost", func(b *testing.B) {
 		b.SetBytes(size)
 		b.ReportAllocs()

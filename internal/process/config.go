@@ -13,6 +13,8 @@ const (
 	EnvSummaryPrefix     = contract.EnvSummaryPrefix
 	EnvGroupBy           = contract.EnvGroupBy
 	EnvFormat            = contract.EnvFormat
+	EnvInclude           = contract.EnvInclude
+	EnvExclude           = contract.EnvExclude
 	DefaultSummaryPrefix = contract.DefaultSummaryPrefix
 )
 
@@ -29,6 +31,9 @@ type Config struct {
 	Dimensions []summary.Dimension
 	// Format of the summaries.
 	Format summary.Format
+	// Filter says which requests are counted; the zero Filter counts
+	// every one.
+	Filter summary.Filter
 }
 
 // NewConfig checks s with s.Validate and returns the configuration it
@@ -47,7 +52,11 @@ func NewConfig(s contract.Settings) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	return Config{SummaryBucket: s.SummaryBucket, SummaryPrefix: s.SummaryPrefix, Dimensions: dims, Format: format}, nil
+	filter, err := summary.ParseFilter(s.Include, s.Exclude)
+	if err != nil {
+		return Config{}, err
+	}
+	return Config{SummaryBucket: s.SummaryBucket, SummaryPrefix: s.SummaryPrefix, Dimensions: dims, Format: format, Filter: filter}, nil
 }
 
 // ConfigFromEnv is the function's configuration, read from its environment
@@ -58,7 +67,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 }
 
 // DefaultConfig is the configuration of the zero Settings: CSV grouped by
-// date and path under summaries/ in the log's own bucket.
+// date and path under summaries/ in the log's own bucket, every request
+// counted.
 func DefaultConfig() Config {
 	return Config{
 		SummaryPrefix: contract.DefaultSummaryPrefix,

@@ -21,10 +21,13 @@ func TestNewConfig(t *testing.T) {
 				t.Errorf("defaults %+v", cfg)
 			}
 		}},
-		{"all set", contract.Settings{SummaryBucket: "out", SummaryPrefix: "counts/", GroupBy: "date, query:ev", Format: "jsonl"}, nil,
+		{"all set", contract.Settings{SummaryBucket: "out", SummaryPrefix: "counts/", GroupBy: "date, query:ev", Format: "jsonl", Include: "bot = no", Exclude: "action=redirect"}, nil,
 			func(t *testing.T, cfg Config) {
 				if cfg.SummaryBucket != "out" || cfg.SummaryPrefix != "counts/" || summary.Names(cfg.Dimensions) != "date,query:ev" || cfg.Format != summary.JSONL {
 					t.Errorf("config %+v", cfg)
+				}
+				if cfg.Filter.Include() != "bot=no" || cfg.Filter.Exclude() != "action=redirect" {
+					t.Errorf("filter include %q exclude %q", cfg.Filter.Include(), cfg.Filter.Exclude())
 				}
 			}},
 		// Every dimension the contract allows is one summary can count.
@@ -34,8 +37,9 @@ func TestNewConfig(t *testing.T) {
 					t.Errorf("dimensions %q", summary.Names(cfg.Dimensions))
 				}
 			}},
-		{"everything wrong at once", contract.Settings{SummaryPrefix: "counts", GroupBy: "date,colour", Format: "xml"},
-			[]string{contract.EnvSummaryPrefix, "must end in /", contract.EnvGroupBy, `"colour"`, contract.EnvFormat, `"xml"`}, nil},
+		{"everything wrong at once", contract.Settings{SummaryPrefix: "counts", GroupBy: "date,colour", Format: "xml", Include: "bot=maybe", Exclude: "action"},
+			[]string{contract.EnvSummaryPrefix, "must end in /", contract.EnvGroupBy, `"colour"`, contract.EnvFormat, `"xml"`,
+				contract.EnvInclude + `: clause "bot=maybe"`, contract.EnvExclude + `: clause "action"`}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,13 +64,16 @@ func TestNewConfig(t *testing.T) {
 }
 
 func TestConfigFromEnv(t *testing.T) {
-	env := map[string]string{contract.EnvSummaryBucket: "out", contract.EnvGroupBy: "hour", contract.EnvFormat: "jsonl"}
+	env := map[string]string{contract.EnvSummaryBucket: "out", contract.EnvGroupBy: "hour", contract.EnvFormat: "jsonl", contract.EnvExclude: "action=redirect;bot=yes"}
 	cfg, err := ConfigFromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.SummaryBucket != "out" || cfg.SummaryPrefix != "summaries/" || summary.Names(cfg.Dimensions) != "hour" || cfg.Format != summary.JSONL {
 		t.Errorf("config %+v", cfg)
+	}
+	if cfg.Filter.Include() != "" || cfg.Filter.Exclude() != "action=redirect;bot=yes" {
+		t.Errorf("filter include %q exclude %q", cfg.Filter.Include(), cfg.Filter.Exclude())
 	}
 	_, err = ConfigFromEnv(func(k string) string { return map[string]string{contract.EnvSummaryPrefix: "/s/"}[k] })
 	if err == nil || !strings.Contains(err.Error(), contract.EnvSummaryPrefix+": ") {

@@ -39,7 +39,7 @@ type Report struct {
 	Kind        logkey.Kind
 	Outcome     Outcome
 	Bytes       int64         // bytes read from the store (compressed)
-	Stats       Stats         // lines, rejections
+	Stats       Stats         // lines, rejections, lines filtered out
 	Requests    int64         // requests counted
 	Outputs     []string      // summary keys written, in date order
 	Duration    time.Duration // from start to the last summary written
@@ -99,7 +99,7 @@ func (p *Processor) Process(ctx context.Context, bucket, key string) (Report, er
 	defer obj.Body.Close()
 	body := &countingReader{r: obj.Body, ctx: ctx}
 	days := newByDate(p.Config.Dimensions)
-	rep.Stats, err = ReadLog(body, days)
+	rep.Stats, err = ReadFilteredLog(body, days, p.Config.Filter)
 	rep.Bytes = body.n
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
@@ -113,6 +113,15 @@ func (p *Processor) Process(ctx context.Context, bucket, key string) (Report, er
 		"pmdp-lines":    strconv.FormatInt(rep.Stats.Lines, 10),
 		"pmdp-rejected": strconv.FormatInt(rep.Stats.Rejected, 10),
 		"pmdp-group-by": url.PathEscape(summary.Names(p.Config.Dimensions)),
+	}
+	if f := p.Config.Filter; !f.KeepsAll() {
+		common["pmdp-filtered"] = strconv.FormatInt(rep.Stats.Filtered, 10)
+		if f.Include() != "" {
+			common["pmdp-include"] = url.PathEscape(f.Include())
+		}
+		if f.Exclude() != "" {
+			common["pmdp-exclude"] = url.PathEscape(f.Exclude())
+		}
 	}
 	if obj.ETag != "" {
 		common["pmdp-source-etag"] = strings.Trim(obj.ETag, `"`)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pmdp/pmdp/internal/accesslog"
 	"github.com/pmdp/pmdp/internal/logstream"
+	"github.com/pmdp/pmdp/internal/summary"
 )
 
 // A Counter receives the requests of a log and the lines it could not use.
@@ -36,6 +37,7 @@ type Stats struct {
 	Gzip     bool             // whether the content was gzip
 	Lines    int64            // lines read, blank ones excepted
 	Rejected int64            // lines that could not be used
+	Filtered int64            // requests the filter left out; neither counted nor rejected
 	Samples  []Rejection      // the first MaxSamples rejected lines
 }
 
@@ -44,6 +46,13 @@ type Stats struct {
 // read; an error is returned only when the stream itself cannot be read or
 // decompressed, and then c has seen part of the file.
 func ReadLog(r io.Reader, c Counter) (Stats, error) {
+	return ReadFilteredLog(r, c, summary.Filter{})
+}
+
+// ReadFilteredLog is ReadLog handing c only the requests that filter
+// keeps; Stats.Filtered counts the others. Every command and the function
+// read logs through it, so a filter means the same everywhere.
+func ReadFilteredLog(r io.Reader, c Counter, filter summary.Filter) (Stats, error) {
 	var st Stats
 	content, err := logstream.Open(r)
 	if err != nil {
@@ -73,7 +82,11 @@ func ReadLog(r io.Reader, c Counter) (Stats, error) {
 			err = parser.Parse(line, &rec)
 		}
 		if err == nil {
-			c.Add(&rec)
+			if filter.Keep(&rec) {
+				c.Add(&rec)
+			} else {
+				st.Filtered++
+			}
 			continue
 		}
 		st.Rejected++

@@ -103,3 +103,42 @@ func TestReadLogCorruptGzip(t *testing.T) {
 		t.Fatalf("error %v, want a gzip error with a line number", err)
 	}
 }
+
+// What a load balancer whose HTTP listener redirects to HTTPS logs for one
+// request: the redirect on port 80, then the request itself on 443.
+const redirectAndRequest = `http 2026-11-26T10:00:00.100000Z app/pmdp/50dc6c495c0c9188 203.0.113.9:50712 - -1 -1 -1 301 - 125 296 "GET http://c.example.com:80/e?ev=signup HTTP/1.1" "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0" - - - "Root=1-6745a1b2-0123456789abcdef01234567" "-" "-" 0 2026-11-26T10:00:00.100000Z "redirect" "https://c.example.com:443/e?ev=signup" "-" "-" "-" "-" "-" TID_0123456789abcdef0123456789abcdef "-" "-" "-"
+https 2026-11-26T10:00:00.180000Z app/pmdp/50dc6c495c0c9188 203.0.113.9:50713 - -1 -1 -1 204 - 412 139 "GET https://c.example.com:443/e?ev=signup HTTP/1.1" "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0" TLS_AES_128_GCM_SHA256 TLSv1.3 - "Root=1-6745a1b2-0123456789abcdef01234568" "c.example.com" "-" 0 2026-11-26T10:00:00.179000Z "fixed-response" "-" "-" "-" "-" "-" "-" TID_0123456789abcdef0123456789abcdef "-" "-" "-"
+`
+
+func TestReadFilteredLog(t *testing.T) {
+	tests := []struct {
+		name, include, exclude string
+		wantRequests           int64
+		wantFiltered           int64
+	}{
+		{"no filter counts the redirect too", "", "", 3, 0},
+		{"redirects excluded count the request once", "", "action=redirect", 2, 1},
+		{"browsers only", "bot=no", "", 2, 1},
+		{"both", "bot=no", "action=redirect", 1, 2},
+		{"nothing kept", "status=500", "", 0, 3},
+	}
+	in := redirectAndRequest +
+		`https 2026-11-26T10:00:01.000000Z app/pmdp/50dc6c495c0c9188 66.249.66.1:41234 - -1 -1 -1 204 - 412 139 "GET https://c.example.com:443/ HTTP/1.1" "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)" TLS_AES_128_GCM_SHA256 TLSv1.3 - "-" "c.example.com" "-" 0 2026-11-26T10:00:00.999000Z "fixed-response" "-" "-" "-" "-" "-" "-"` + "\n" +
+		"this line is cut short\n"
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := summary.New(summary.MustParseDimensions("date,path"))
+			st, err := ReadFilteredLog(strings.NewReader(in), s, summary.MustParseFilter(tt.include, tt.exclude))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Requests() != tt.wantRequests || st.Filtered != tt.wantFiltered {
+				t.Errorf("%d requests, %d filtered; want %d and %d", s.Requests(), st.Filtered, tt.wantRequests, tt.wantFiltered)
+			}
+			// Filtered lines are neither rejected nor lost.
+			if st.Lines != 4 || st.Rejected != 1 || s.RejectedLines() != 1 || s.Requests()+st.Filtered+st.Rejected != st.Lines {
+				t.Errorf("lines %d, rejected %d (summary %d), requests %d, filtered %d: they do not add up", st.Lines, st.Rejected, s.RejectedLines(), s.Requests(), st.Filtered)
+			}
+		})
+	}
+}

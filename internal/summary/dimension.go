@@ -21,6 +21,8 @@ const (
 	dimStatus
 	dimHost
 	dimType
+	dimAction
+	dimBot
 	dimQuery
 )
 
@@ -32,6 +34,8 @@ var dimNames = map[string]dimKind{
 	"status": dimStatus,
 	"host":   dimHost,
 	"type":   dimType,
+	"action": dimAction,
+	"bot":    dimBot,
 }
 
 // A Dimension is one column to group requests by:
@@ -43,6 +47,10 @@ var dimNames = map[string]dimKind{
 //     "-" when the request is malformed
 //   - method, status (elb_status_code, in decimal), host (from the URL,
 //     without port), type (ALB's connection type): "-" when absent
+//   - action: ALB's actions_executed as logged, a comma list such as
+//     "fixed-response", "redirect" or "waf,forward"; "-" when absent and on
+//     Classic
+//   - bot: "yes" when the user agent is a crawler's (see IsBot), else "no"
 //   - query:NAME: the first value of query parameter NAME, percent-decoded
 //     ("+" is a space); empty when absent; kept as logged when its
 //     percent-encoding is invalid
@@ -100,12 +108,35 @@ type extractor struct {
 
 var dash = []byte("-")
 
+// appendValue is the package-level appendValue with the formatted date and
+// hour cached, and a query unescaped into a buffer kept for the next line.
 func (x *extractor) appendValue(dst []byte, d Dimension, r *accesslog.Record) []byte {
 	switch d.kind {
 	case dimDate:
 		return append(dst, x.date(r.Time)...)
 	case dimHour:
 		return append(dst, x.hourOf(r.Time)...)
+	case dimQuery:
+		if r.Malformed() {
+			return dst
+		}
+		_, _, query := accesslog.SplitURL(r.URL)
+		if bytes.IndexByte(query, '\\') >= 0 {
+			x.scratch = accesslog.AppendUnescaped(x.scratch[:0], query)
+			query = x.scratch
+		}
+		return appendQueryValue(dst, query, d.param)
+	}
+	return appendValue(dst, d, r)
+}
+
+// appendValue appends the value of dimension d for r.
+func appendValue(dst []byte, d Dimension, r *accesslog.Record) []byte {
+	switch d.kind {
+	case dimDate:
+		return r.Time.UTC().AppendFormat(dst, "2006-01-02")
+	case dimHour:
+		return r.Time.UTC().AppendFormat(dst, "2006-01-02T15")
 	case dimPath:
 		if r.Malformed() || r.URL == nil {
 			return append(dst, '-')
@@ -130,14 +161,21 @@ func (x *extractor) appendValue(dst []byte, d Dimension, r *accesslog.Record) []
 		return accesslog.AppendUnescaped(dst, host)
 	case dimType:
 		return append(dst, orDash(r.Type)...)
+	case dimAction:
+		return accesslog.AppendUnescaped(dst, orDash(r.ActionsExecuted))
+	case dimBot:
+		if IsBot(r.UserAgent) {
+			return append(dst, "yes"...)
+		}
+		return append(dst, "no"...)
 	case dimQuery:
 		if r.Malformed() {
 			return dst
 		}
 		_, _, query := accesslog.SplitURL(r.URL)
 		if bytes.IndexByte(query, '\\') >= 0 {
-			x.scratch = accesslog.AppendUnescaped(x.scratch[:0], query)
-			query = x.scratch
+			var buf [512]byte
+			query = accesslog.AppendUnescaped(buf[:0], query)
 		}
 		return appendQueryValue(dst, query, d.param)
 	}

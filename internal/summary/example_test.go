@@ -67,3 +67,41 @@ func ExampleSummary_Merge() {
 	// /a,2
 	// /b,1
 }
+
+// An HTTP listener that redirects to HTTPS logs each request twice: the
+// redirect on port 80, then the request itself on 443. Excluding the
+// redirects counts each once; excluding bots keeps people's requests.
+func ExampleFilter() {
+	const firefox = `"Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"`
+	const googlebot = `"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"`
+	line := func(port, status, userAgent, action string) string {
+		return `http 2026-11-26T10:00:00Z app/pmdp/0 203.0.113.9:50712 - -1 -1 -1 ` + status + ` - 10 20 ` +
+			`"GET http://c.example.com:` + port + `/e?ev=signup HTTP/1.1" ` + userAgent +
+			` - - - "-" "-" "-" 0 2026-11-26T10:00:00Z "` + action + `" "-" "-" "-" "-" "-" "-"`
+	}
+	log := []string{
+		line("80", "301", firefox, "redirect"),
+		line("443", "204", firefox, "fixed-response"),
+		line("80", "301", googlebot, "redirect"),
+		line("443", "204", googlebot, "fixed-response"),
+	}
+	filter, err := summary.ParseFilter("", "action=redirect;bot=yes")
+	if err != nil {
+		panic(err)
+	}
+	s := summary.New(summary.MustParseDimensions("query:ev,action,bot"))
+	var p accesslog.Parser
+	var r accesslog.Record
+	for _, l := range log {
+		if err := p.Parse([]byte(l), &r); err != nil {
+			panic(err)
+		}
+		if filter.Keep(&r) {
+			s.Add(&r)
+		}
+	}
+	_ = s.Write(os.Stdout, summary.CSV)
+	// Output:
+	// query:ev,action,bot,count
+	// signup,fixed-response,no,1
+}

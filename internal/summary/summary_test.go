@@ -22,7 +22,7 @@ func TestParseDimensions(t *testing.T) {
 		wantErr []string // each must appear in the error
 	}{
 		{"default", contract.DefaultGroupBy, []string{"date", "path"}, nil},
-		{"every dimension", "date,hour,path,method,status,host,type,query:ev", []string{"date", "hour", "path", "method", "status", "host", "type", "query:ev"}, nil},
+		{"every dimension", "date,hour,path,method,status,host,type,action,bot,query:ev", []string{"date", "hour", "path", "method", "status", "host", "type", "action", "bot", "query:ev"}, nil},
 		{"spaces around names", " date , query:uid ", []string{"date", "query:uid"}, nil},
 		{"query parameter with odd characters", "query:a b", []string{"query:a b"}, nil},
 		{"unknown", "date,colour", nil, []string{`unknown dimension "colour"`}},
