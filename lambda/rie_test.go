@@ -21,6 +21,8 @@ import (
 	"github.com/pmdp/pmdp/internal/local"
 	"github.com/pmdp/pmdp/internal/local/localtest"
 	"github.com/pmdp/pmdp/internal/loggen"
+	"github.com/pmdp/pmdp/internal/objstore"
+	"github.com/pmdp/pmdp/internal/objstoretest"
 	"github.com/pmdp/pmdp/internal/s3event"
 )
 
@@ -69,7 +71,7 @@ func TestUnderLambdaEmulator(t *testing.T) {
 		t.Fatalf("invocation: %v", err)
 	}
 	base := strings.TrimSuffix(filepath.Base(key), ".log.gz")
-	all, err := p.Objects(ctx, "summaries/")
+	all, err := objstoretest.Objects(ctx, objstore.S3{Client: p.S3}, p.Bucket, "summaries/")
 	if err != nil {
 		t.Fatal(err)
 	}

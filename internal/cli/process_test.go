@@ -21,6 +21,7 @@ import (
 
 	"github.com/pmdp/pmdp/internal/loggen"
 	"github.com/pmdp/pmdp/internal/objstore"
+	"github.com/pmdp/pmdp/internal/objstoretest"
 )
 
 const processDir = "logs/AWSLogs/123456789012/elasticloadbalancing/us-east-1/2026/11/26/"
@@ -68,7 +69,7 @@ func putObject(t *testing.T, c *s3.Client, key string, body []byte) {
 
 func summaryObjects(t *testing.T, c *s3.Client) map[string]string {
 	t.Helper()
-	out, err := objstore.S3{Client: c}.Objects(context.Background(), "logs", "summaries/")
+	out, err := objstoretest.Objects(context.Background(), objstore.S3{Client: c}, "logs", "summaries/")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package collector
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +20,7 @@ import (
 	"github.com/pmdp/pmdp/internal/logkey"
 	"github.com/pmdp/pmdp/internal/logstream"
 	"github.com/pmdp/pmdp/internal/objstore"
+	"github.com/pmdp/pmdp/internal/objstoretest"
 	"github.com/pmdp/pmdp/internal/process"
 	"github.com/pmdp/pmdp/internal/summary"
 )
@@ -30,38 +29,8 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// memStore keeps objects in memory and can refuse writes.
-type memStore struct {
-	mu      sync.Mutex
-	objects map[string][]byte
-	refuse  bool
-}
-
-func (m *memStore) Get(_ context.Context, bucket, key string) (*objstore.Object, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	b, ok := m.objects[bucket+"/"+key]
-	if !ok {
-		return nil, objstore.ErrNotFound
-	}
-	return &objstore.Object{Body: io.NopCloser(bytes.NewReader(b)), Size: int64(len(b))}, nil
-}
-
-func (m *memStore) Put(_ context.Context, bucket, key string, body []byte, _ objstore.PutOptions) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.refuse {
-		return errors.New("refused")
-	}
-	if m.objects == nil {
-		m.objects = map[string][]byte{}
-	}
-	m.objects[bucket+"/"+key] = bytes.Clone(body)
-	return nil
-}
-
 func TestAnswersAndLogsLikeALB(t *testing.T) {
-	store := &memStore{}
+	store := &objstoretest.Store{}
 	c := New(Config{Response: contract.FixedResponse{Status: 200, ContentType: "application/json", Body: `{"ok":true}`}, Store: store, Bucket: "logs", LogPrefix: "logs"})
 	srv := httptest.NewServer(c)
 	defer srv.Close()
@@ -138,7 +107,8 @@ func TestAnswersAndLogsLikeALB(t *testing.T) {
 }
 
 func TestFailedDeliveryKeepsLines(t *testing.T) {
-	store := &memStore{refuse: true}
+	store := &objstoretest.Store{}
+	store.FailPuts(errors.New("refused"))
 	c := New(Config{Store: store, Bucket: "logs"})
 	srv := httptest.NewServer(c)
 	defer srv.Close()
@@ -154,7 +124,7 @@ func TestFailedDeliveryKeepsLines(t *testing.T) {
 			}
 		}
 	}
-	store.refuse = false
+	store.FailPuts(nil)
 	key, err := c.Flush(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -167,10 +137,10 @@ func TestFailedDeliveryKeepsLines(t *testing.T) {
 	}
 }
 
-// gatedStore is a memStore whose Put waits for the test: it sends the key
+// gatedStore is an objstoretest.Store whose Put waits for the test: it sends the key
 // on started, then takes the outcome (nil to write) from outcome.
 type gatedStore struct {
-	memStore
+	objstoretest.Store
 	started chan string
 	outcome chan error
 }
@@ -180,7 +150,7 @@ func (g *gatedStore) Put(ctx context.Context, bucket, key string, body []byte, p
 	if err := <-g.outcome; err != nil {
 		return err
 	}
-	return g.memStore.Put(ctx, bucket, key, body, p)
+	return g.Store.Put(ctx, bucket, key, body, p)
 }
 
 // Requests are answered and logged while an upload runs; the lines logged
@@ -266,7 +236,7 @@ func TestLogsDuringUpload(t *testing.T) {
 }
 
 func TestRunDeliversOnStop(t *testing.T) {
-	store := &memStore{}
+	store := &objstoretest.Store{}
 	c := New(Config{Store: store, Bucket: "logs", Interval: time.Hour})
 	srv := httptest.NewServer(c)
 	defer srv.Close()
@@ -280,8 +250,8 @@ func TestRunDeliversOnStop(t *testing.T) {
 	go func() { c.Run(ctx); close(done) }()
 	cancel()
 	<-done
-	if len(store.objects) != 1 {
-		t.Errorf("%d files delivered on stop, want 1", len(store.objects))
+	if keys, err := store.Keys(context.Background(), "logs", ""); err != nil || len(keys) != 1 {
+		t.Errorf("files delivered on stop: %q, %v; want 1", keys, err)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/handler"
 	"github.com/pmdp/pmdp/internal/objstoretest"
 	"github.com/pmdp/pmdp/internal/process"
@@ -16,7 +17,7 @@ import (
 
 func ExampleHandler_Handle() {
 	cfg, err := process.ConfigFromEnv(func(name string) string {
-		return map[string]string{process.EnvGroupBy: "date,query:ev"}[name]
+		return map[string]string{contract.EnvGroupBy: "date,query:ev"}[name]
 	})
 	if err != nil {
 		fmt.Println(err)

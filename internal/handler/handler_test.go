@@ -27,6 +27,7 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/pmdp/pmdp/internal/cli"
+	"github.com/pmdp/pmdp/internal/local/localtest"
 	"github.com/pmdp/pmdp/internal/loggen"
 	"github.com/pmdp/pmdp/internal/objstore"
 	"github.com/pmdp/pmdp/internal/objstoretest"
@@ -93,8 +94,8 @@ type testEnv struct {
 	client  *s3.Client
 	store   *spyStore
 	h       *Handler
-	logs    bytes.Buffer
-	metrics bytes.Buffer
+	logs    localtest.Output
+	metrics localtest.Output
 }
 
 // newEnv starts an in-process S3 server and a handler that talks to it
@@ -117,21 +118,10 @@ func newEnv(t *testing.T, cfg process.Config) *testEnv {
 	e := &testEnv{t: t, client: client, store: &spyStore{Store: objstore.S3{Client: client}}}
 	e.h = &Handler{
 		Processor: &process.Processor{Store: e.store, Config: cfg},
-		Log:       slog.New(slog.NewJSONHandler(&lockedWriter{w: &e.logs}, nil)),
-		Metrics:   &lockedWriter{w: &e.metrics},
+		Log:       slog.New(slog.NewJSONHandler(&e.logs, nil)),
+		Metrics:   &e.metrics,
 	}
 	return e
-}
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 func (e *testEnv) put(key string, data []byte) {
@@ -238,7 +228,7 @@ func TestSummarizesEachDate(t *testing.T) {
 		}
 	}
 	var emf map[string]any
-	if err := json.Unmarshal(e.metrics.Bytes(), &emf); err != nil {
+	if err := json.Unmarshal([]byte(e.metrics.String()), &emf); err != nil {
 		t.Fatalf("metrics are not one JSON record: %v\n%s", err, &e.metrics)
 	}
 	if emf["Lines"] != 5000.0 || emf["_aws"] == nil {
@@ -256,11 +246,11 @@ func keys[V any](m map[string]V) []string {
 }
 
 // findLog returns the first JSON log line whose msg is msg.
-func findLog(t *testing.T, logs *bytes.Buffer, msg string) map[string]any {
+func findLog(t *testing.T, logs *localtest.Output, msg string) map[string]any {
 	t.Helper()
-	for _, l := range bytes.Split(logs.Bytes(), []byte("\n")) {
+	for _, l := range strings.Split(logs.String(), "\n") {
 		var m map[string]any
-		if json.Unmarshal(l, &m) == nil && m["msg"] == msg {
+		if json.Unmarshal([]byte(l), &m) == nil && m["msg"] == msg {
 			return m
 		}
 	}

@@ -27,6 +27,8 @@ import (
 	"github.com/pmdp/pmdp/internal/local"
 	"github.com/pmdp/pmdp/internal/local/localtest"
 	"github.com/pmdp/pmdp/internal/loggen"
+	"github.com/pmdp/pmdp/internal/objstore"
+	"github.com/pmdp/pmdp/internal/objstoretest"
 	"github.com/pmdp/pmdp/internal/s3event"
 )
 
@@ -271,7 +273,7 @@ func waitFor(t *testing.T, b *bridge.Bridge, done func(bridge.Stats) bool, what 
 
 func objects(t *testing.T, p *local.Pipeline, prefix string) map[string]string {
 	t.Helper()
-	out, err := p.Objects(context.Background(), prefix)
+	out, err := objstoretest.Objects(context.Background(), objstore.S3{Client: p.S3}, p.Bucket, prefix)
 	if err != nil {
 		t.Fatal(err)
 	}

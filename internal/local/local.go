@@ -314,11 +314,6 @@ func (p *Pipeline) Put(ctx context.Context, key string, body []byte) error {
 	return err
 }
 
-// Objects returns the contents of every object under prefix, by key.
-func (p *Pipeline) Objects(ctx context.Context, prefix string) (map[string]string, error) {
-	return objstore.S3{Client: p.S3}.Objects(ctx, p.Bucket, prefix)
-}
-
 func freePort() (string, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 
@@ -107,28 +106,4 @@ func (s S3) Keys(ctx context.Context, bucket, prefix string) ([]string, error) {
 		}
 	}
 	return keys, nil
-}
-
-// Objects reads every object under prefix in bucket, by key. It is for
-// the small sets of summaries tests and the local pipeline look at, not
-// for logs.
-func (s S3) Objects(ctx context.Context, bucket, prefix string) (map[string]string, error) {
-	keys, err := s.Keys(ctx, bucket, prefix)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]string, len(keys))
-	for _, k := range keys {
-		obj, err := s.Get(ctx, bucket, k)
-		if err != nil {
-			return nil, err
-		}
-		b, err := io.ReadAll(obj.Body)
-		obj.Body.Close()
-		if err != nil {
-			return nil, fmt.Errorf("s3://%s/%s: read: %w", bucket, k, err)
-		}
-		out[k] = string(b)
-	}
-	return out, nil
 }

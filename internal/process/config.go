@@ -6,18 +6,6 @@ import (
 	"github.com/pmdp/pmdp/internal/summary"
 )
 
-// The function's environment variables and default summary prefix, as
-// contract defines them; kept for callers not yet switched to contract.
-const (
-	EnvSummaryBucket     = contract.EnvSummaryBucket
-	EnvSummaryPrefix     = contract.EnvSummaryPrefix
-	EnvGroupBy           = contract.EnvGroupBy
-	EnvFormat            = contract.EnvFormat
-	EnvInclude           = contract.EnvInclude
-	EnvExclude           = contract.EnvExclude
-	DefaultSummaryPrefix = contract.DefaultSummaryPrefix
-)
-
 // Config says where summaries are written and what they hold. NewConfig
 // builds one from settings.
 type Config struct {
