@@ -27,6 +27,7 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/pmdp/pmdp/internal/cli"
+	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/local/localtest"
 	"github.com/pmdp/pmdp/internal/loggen"
 	"github.com/pmdp/pmdp/internal/objstore"
@@ -262,7 +263,7 @@ func findLog(t *testing.T, logs *localtest.Output, msg string) map[string]any {
 // the same filters as flags, and reports the lines it left out apart from
 // the rejected ones: in the log line, the metadata and the metrics.
 func TestFiltered(t *testing.T) {
-	env := map[string]string{process.EnvExclude: "bot=yes", process.EnvInclude: "method=GET|POST"}
+	env := map[string]string{contract.EnvExclude: "bot=yes", contract.EnvInclude: "method=GET|POST"}
 	cfg, err := process.ConfigFromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -287,7 +288,7 @@ func TestFiltered(t *testing.T) {
 		t.Errorf("log line: %v lines, %v rejected, %v filtered, %v requests: want some of each, adding up", lines, rejected, filtered, requests)
 	}
 	var emf map[string]any
-	if err := json.Unmarshal(e.metrics.Bytes(), &emf); err != nil {
+	if err := json.Unmarshal([]byte(e.metrics.String()), &emf); err != nil {
 		t.Fatal(err)
 	}
 	if emf["FilteredLines"] != filtered || emf["RejectedLines"] != rejected {
@@ -299,7 +300,7 @@ func TestFiltered(t *testing.T) {
 			CloudWatchMetrics []struct{ Metrics []struct{ Name string } }
 		} `json:"_aws"`
 	}
-	json.Unmarshal(e.metrics.Bytes(), &directive)
+	json.Unmarshal([]byte(e.metrics.String()), &directive)
 	named := map[string]bool{}
 	for _, d := range directive.AWS.CloudWatchMetrics {
 		for _, m := range d.Metrics {
