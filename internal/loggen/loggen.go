@@ -51,6 +51,7 @@ func (c Config) withDefaults() Config {
 // the values of every dimension pmdp groups by.
 type Truth struct {
 	Date, Hour, Path, Method, Status, Host, Type string
+	Action, Bot                                  string
 	Query                                        map[string]string // first value of "ev", the one parameter tracked
 }
 
@@ -71,6 +72,10 @@ func (t Truth) Value(dim string) (string, error) {
 		return t.Host, nil
 	case "type":
 		return t.Type, nil
+	case "action":
+		return t.Action, nil
+	case "bot":
+		return t.Bot, nil
 	}
 	if dim == "query:ev" {
 		return t.Query["ev"], nil
@@ -214,7 +219,10 @@ var (
 		`Mozilla/5.0 (compatible; \x22quoted\x22 bot/2.1)`,
 		"-",
 	}
-	hosts = []string{"collector.example.com", "events.example.org"}
+	// agentIsBot is the bot dimension of each of agents: only the two
+	// browsers are people; tools, crawlers and a missing user agent are not.
+	agentIsBot = []string{"no", "no", "yes", "yes", "yes", "yes"}
+	hosts      = []string{"collector.example.com", "events.example.org"}
 )
 
 func (g *gen) line(i int) {
@@ -324,7 +332,9 @@ func (g *gen) line(i int) {
 	b = append(b, ` "`...)
 	b = append(b, request...)
 	b = append(b, `" "`...)
-	b = append(b, agents[r.IntN(len(agents))]...)
+	agent := r.IntN(len(agents))
+	b = append(b, agents[agent]...)
+	tr.Bot = agentIsBot[agent]
 	b = append(b, `" `...)
 	if scheme == "https" {
 		b = append(b, "TLS_AES_128_GCM_SHA256 TLSv1.3 - "...)
@@ -339,6 +349,7 @@ func (g *gen) line(i int) {
 	}
 	b = t.Add(-time.Millisecond).AppendFormat(b, "2006-01-02T15:04:05.000000Z")
 	b = append(b, ` "fixed-response" "-" "-" "-" "-" "-" "-"`...)
+	tr.Action = "fixed-response"
 	switch v := r.IntN(100); {
 	case v < 90: // 2024 fields and the 2025 transform fields
 		b = fmt.Appendf(b, ` TID_%016x%016x "-" "-" "-"`, r.Uint64(), r.Uint64())
@@ -355,7 +366,7 @@ func (g *gen) line(i int) {
 func (g *gen) count(tr Truth) {
 	k := g.keyb
 	k.Reset()
-	for _, s := range []string{tr.Date, tr.Hour, tr.Path, tr.Method, tr.Status, tr.Host, tr.Type, tr.Query["ev"]} {
+	for _, s := range []string{tr.Date, tr.Hour, tr.Path, tr.Method, tr.Status, tr.Host, tr.Type, tr.Action, tr.Bot, tr.Query["ev"]} {
 		k.WriteString(strconv.Itoa(len(s)))
 		k.WriteByte(':')
 		k.WriteString(s)

@@ -205,7 +205,7 @@ func TestSummaryMatchesGenerator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, groupBy := range []string{"date,path", "hour,method,status,host,type,query:ev"} {
+	for _, groupBy := range []string{"date,path", "hour,method,status,host,type,query:ev", "date,action,bot"} {
 		s := summarize(lines, MustParseDimensions(groupBy))
 		want, err := res.Expected(strings.Split(groupBy, ","))
 		if err != nil {
