@@ -1,49 +1,105 @@
 package pipeline
 
 import (
+	"bytes"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/klauspost/compress/zip"
 )
 
 // FunctionPackage is the import path of the function's main package.
 const FunctionPackage = "github.com/pmdp/pmdp/lambda"
 
-var (
-	compileOnce sync.Once
-	binary      []byte
-	compileErr  error
-)
+// bootstrapMode is the mode of bootstrap in the function's archive. Lambda
+// runs the file under a user of its own, so it must be executable by all,
+// whatever the umask of the machine that compiled it.
+const bootstrapMode fs.FileMode = 0o755
+
+// archiveTime is the modification time of bootstrap in the archive: fixed,
+// so that the same binary always gives the same archive.
+var archiveTime = time.Date(2000, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+// functionArchive compiles and archives the function once per process.
+var functionArchive = sync.OnceValues(buildFunctionArchive)
 
 // BuildFunction compiles the function for Lambda (provided.al2023, arm64)
-// into a new temporary directory holding only `bootstrap`, and returns the
-// directory; the caller removes it. It needs the Go toolchain, not Docker.
-// The build is reproducible (-trimpath, -buildvcs=false), so the asset
-// hash, and with it the deployed function, changes only when the code
-// does. The package is found with `go list` from the current directory,
-// which works from this module, from a module that imports it (replace
-// directives included) and from the module cache. One process compiles
-// once; later calls write the same bytes to a new directory.
+// and writes it to a new temporary file: a zip archive whose only entry is
+// bootstrap, a regular file with mode 0755. It returns the file's path;
+// the caller removes it.
+//
+// CDK deploys a .zip asset as it is and hashes its bytes, so the mode
+// Lambda sees does not depend on the machine that built it, and the asset
+// hash covers the mode as well as the code. Everything else that goes into
+// the bytes is fixed too: the build is reproducible (-trimpath,
+// -buildvcs=false), and the archive has a fixed time and a compressor
+// pinned in go.mod. So the hash, and with it the deployed
+// function, changes only when the function does. It needs the Go
+// toolchain, not Docker.
+//
+// The package is found with `go list` from the current directory, which
+// works from this module, from a module that imports it (replace
+// directives included) and from the module cache. One process builds
+// once; later calls write the same bytes to a new file.
 func BuildFunction() (string, error) {
-	compileOnce.Do(func() { binary, compileErr = compileFunction() })
-	if compileErr != nil {
-		return "", compileErr
-	}
-	dir, err := os.MkdirTemp("", "pmdp-function-")
+	archive, err := functionArchive()
 	if err != nil {
 		return "", err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "bootstrap"), binary, 0o755); err != nil {
-		os.RemoveAll(dir)
+	f, err := os.CreateTemp("", "pmdp-function-*.zip")
+	if err != nil {
 		return "", err
 	}
-	return dir, nil
+	_, err = f.Write(archive)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("writing the function's archive %s: %w", f.Name(), err)
+	}
+	return f.Name(), nil
+}
+
+// buildFunctionArchive compiles the function and archives it.
+func buildFunctionArchive() ([]byte, error) {
+	binary, err := compileFunction()
+	if err != nil {
+		return nil, err
+	}
+	return zipBootstrap(binary, bootstrapMode)
+}
+
+// zipBootstrap returns a zip archive whose only entry is binary as
+// bootstrap, a regular file with mode. Nothing else goes into the bytes:
+// the entry's time is fixed, and the archive and its compression come
+// from a module pinned in go.mod, not from the standard library of
+// whichever Go compiled this program (its deflate output is not promised
+// to stay the same from one release to the next).
+func zipBootstrap(binary []byte, mode fs.FileMode) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	h := &zip.FileHeader{Name: "bootstrap", Method: zip.Deflate, Modified: archiveTime}
+	h.SetMode(mode)
+	w, err := zw.CreateHeader(h)
+	if err != nil {
+		return nil, fmt.Errorf("archiving the function: %w", err)
+	}
+	if _, err := w.Write(binary); err != nil {
+		return nil, fmt.Errorf("archiving the function: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("archiving the function: %w", err)
+	}
+	return buf.Bytes(), nil
 }
 
 // compileFunction builds the function and returns the binary. The build
@@ -79,21 +135,21 @@ func compileFunction() ([]byte, error) {
 // mustBuildFunction is BuildFunction at the construct boundary, where
 // CDK's own errors are panics too.
 func mustBuildFunction() string {
-	dir, err := BuildFunction()
+	archive, err := BuildFunction()
 	if err != nil {
 		panic(err)
 	}
-	return dir
+	return archive
 }
 
-// removeBuild removes a directory from BuildFunction once the function
-// made from it exists: creating the function staged a copy in the cloud
+// removeBuild removes an archive from BuildFunction once the function made
+// from it exists: creating the function staged a copy in the cloud
 // assembly. With staging disabled (context aws:cdk:disable-asset-staging,
-// which `cdk synth --no-staging` sets) the assembly points at the
-// directory itself, which must then stay.
-func removeBuild(scope constructs.Construct, dir string) {
+// which `cdk synth --no-staging` sets) the assembly points at the archive
+// itself, which must then stay.
+func removeBuild(scope constructs.Construct, archive string) {
 	if disabled := scope.Node().TryGetContext(jsii.String("aws:cdk:disable-asset-staging")); disabled != nil && disabled != false {
 		return
 	}
-	os.RemoveAll(dir)
+	os.Remove(archive)
 }
