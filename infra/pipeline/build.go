@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -40,10 +41,12 @@ var functionArchive = sync.OnceValues(buildFunctionArchive)
 // Lambda sees does not depend on the machine that built it, and the asset
 // hash covers the mode as well as the code. Everything else that goes into
 // the bytes is fixed too: the build is reproducible (-trimpath,
-// -buildvcs=false), and the archive has a fixed time and a compressor
-// pinned in go.mod. So the hash, and with it the deployed
-// function, changes only when the function does. It needs the Go
-// toolchain, not Docker.
+// -buildvcs=false), it uses the Go toolchain named by the toolchain
+// directive of the function's go.mod (the go command downloads it when
+// it is not the local one), and the archive has a fixed time and a
+// compressor pinned in go.mod. So the hash, and with it the deployed
+// function, changes only when the function does, on any machine. It needs
+// the Go toolchain, not Docker.
 //
 // The package is found with `go list` from the current directory, which
 // works from this module, from a module that imports it (replace
@@ -102,8 +105,8 @@ func zipBootstrap(binary []byte, mode fs.FileMode) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// compileFunction builds the function and returns the binary. The build
-// directory is gone when it returns.
+// compileFunction builds the function with its pinned toolchain and
+// returns the binary. The build directory is gone when it returns.
 func compileFunction() ([]byte, error) {
 	list := exec.Command("go", "list", "-f", "{{.Dir}}", FunctionPackage)
 	list.Stderr = os.Stderr
@@ -112,6 +115,10 @@ func compileFunction() ([]byte, error) {
 		return nil, fmt.Errorf("finding %s with go list: %w", FunctionPackage, err)
 	}
 	pkgDir := strings.TrimSpace(string(out))
+	toolchain, err := pinnedToolchain(pkgDir)
+	if err != nil {
+		return nil, err
+	}
 	dir, err := os.MkdirTemp("", "pmdp-build-")
 	if err != nil {
 		return nil, err
@@ -121,15 +128,43 @@ func compileFunction() ([]byte, error) {
 	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-buildvcs=false",
 		"-ldflags", "-s -w", "-o", bootstrap, ".")
 	build.Dir = pkgDir
-	build.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
+	// GOTOOLCHAIN names one release, so neither a newer local Go nor
+	// GOTOOLCHAIN=local in the developer's settings builds it. GOARM64 is
+	// fixed at its default, which every Lambda arm64 processor runs, for
+	// the same reason: a developer's own setting would change the binary.
+	build.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "GOARM64=v8.0", "CGO_ENABLED=0",
+		"GOTOOLCHAIN="+toolchain)
 	if msg, err := build.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("building the function in %s: %w\n%s", pkgDir, err, msg)
+		return nil, fmt.Errorf("building the function in %s with %s: %w\n%s", pkgDir, toolchain, err, msg)
 	}
 	b, err := os.ReadFile(bootstrap)
 	if err != nil || len(b) == 0 {
 		return nil, fmt.Errorf("building the function in %s: no bootstrap was written", pkgDir)
 	}
 	return b, nil
+}
+
+// pinnedToolchain returns the toolchain named by the toolchain directive
+// of the go.mod that governs dir, such as go1.26.8.
+func pinnedToolchain(dir string) (string, error) {
+	edit := exec.Command("go", "mod", "edit", "-json")
+	edit.Dir = dir
+	edit.Stderr = os.Stderr
+	out, err := edit.Output()
+	if err != nil {
+		return "", fmt.Errorf("reading the go.mod of %s: %w", dir, err)
+	}
+	var mod struct{ Toolchain string }
+	if err := json.Unmarshal(out, &mod); err != nil {
+		return "", fmt.Errorf("reading the go.mod of %s: %w", dir, err)
+	}
+	switch {
+	case mod.Toolchain == "":
+		return "", fmt.Errorf("the go.mod of %s has no toolchain directive: the function's build needs one naming a Go release, such as toolchain go1.26.8", dir)
+	case !strings.HasPrefix(mod.Toolchain, "go1."):
+		return "", fmt.Errorf("the go.mod of %s names toolchain %s: the function's build needs a Go release, such as go1.26.8", dir, mod.Toolchain)
+	}
+	return mod.Toolchain, nil
 }
 
 // mustBuildFunction is BuildFunction at the construct boundary, where

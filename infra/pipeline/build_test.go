@@ -6,6 +6,8 @@ package pipeline
 import (
 	"archive/zip"
 	"bytes"
+	"debug/buildinfo"
+	"debug/elf"
 	"encoding/json"
 	"io"
 	"io/fs"
@@ -13,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -117,6 +120,91 @@ func TestAssetHashCoversMode(t *testing.T) {
 	}
 	if keys[0o755] == nil || keys[0o755] == keys[0o700] {
 		t.Errorf("archives that differ in mode only have the asset keys %v and %v", keys[0o755], keys[0o700])
+	}
+}
+
+// The function is compiled with the toolchain go.mod pins and the settings
+// Lambda needs, whatever Go runs the synth and whatever the developer's
+// environment says: the staged binary tells how it was built.
+func TestFunctionBuildSettings(t *testing.T) {
+	pinned, err := pinnedToolchain(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOTOOLCHAIN", "local")
+	t.Setenv("GOARM64", "v8.2")
+	t.Setenv("GOARCH", "amd64")
+	functionArchive = sync.OnceValues(buildFunctionArchive) // compile again, in this environment
+
+	s := synth(t, nil)
+	entry := onlyEntry(t, readFile(t, stagedArchive(t, s.outdir, "Test", s.function(t))))
+	info, err := buildinfo.Read(bytes.NewReader(entry.content))
+	if err != nil {
+		t.Fatalf("the staged bootstrap: %v", err)
+	}
+	if info.GoVersion != pinned {
+		t.Errorf("the function was built with %s, want %s from go.mod", info.GoVersion, pinned)
+	}
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	for key, want := range map[string]string{
+		"GOOS": "linux", "GOARCH": "arm64", "GOARM64": "v8.0", "CGO_ENABLED": "0",
+		"-tags": "lambda.norpc", "-trimpath": "true",
+	} {
+		if settings[key] != want {
+			t.Errorf("built with %s=%q, want %q", key, settings[key], want)
+		}
+	}
+	for key := range settings {
+		if strings.HasPrefix(key, "vcs") {
+			t.Errorf("built with %s=%s: the commit would change the binary", key, settings[key])
+		}
+	}
+	// -trimpath keeps -ldflags out of the build info; "-s -w" shows as a
+	// binary without a symbol table.
+	bin, err := elf.NewFile(bytes.NewReader(entry.content))
+	if err != nil {
+		t.Fatalf("the staged bootstrap: %v", err)
+	}
+	if bin.Section(".symtab") != nil {
+		t.Error("the staged bootstrap has a symbol table: not built with -ldflags \"-s -w\"")
+	}
+}
+
+// The toolchain comes from the go.mod that governs the package's
+// directory, and must name a Go release.
+func TestPinnedToolchainDirective(t *testing.T) {
+	t.Setenv("GOTOOLCHAIN", "local") // reading go.mod must not download anything
+	for _, tc := range []struct {
+		name, gomod, want, wantErr string
+	}{
+		{"release", "module example.com/m\n\ngo 1.26.0\n\ntoolchain go1.26.8\n", "go1.26.8", ""},
+		{"with a comment", "module example.com/m\n\ngo 1.26.0\n\ntoolchain go1.26.8 // the asset's\n", "go1.26.8", ""},
+		{"no directive", "module example.com/m\n\ngo 1.26.0\n", "", "no toolchain directive"},
+		{"default", "module example.com/m\n\ngo 1.26.0\n\ntoolchain default\n", "", "names toolchain default"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(tc.gomod), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			sub := filepath.Join(dir, "lambda")
+			if err := os.Mkdir(sub, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			got, err := pinnedToolchain(sub)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Errorf("got %q, %v; want an error saying %q", got, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Errorf("got %q, %v; want %q", got, err, tc.want)
+			}
+		})
 	}
 }
 
