@@ -210,19 +210,25 @@ func (pl *Pipeline) processing() {
 		Actions:   jsii.Strings("s3:GetObject"),
 		Resources: jsii.Strings(*pl.logBucket.ArnForObjects(jsii.String(filter.Prefix + "*"))),
 	}))
-	// Without ListBucket S3 answers 403 for a deleted log instead of 404,
-	// and the function could not tell "gone" from "denied".
+	// For a key that does not exist, S3 answers GetObject with 404 only
+	// to a caller allowed s3:ListBucket on the bucket, and with 403 to
+	// anyone else: without it the function cannot tell a deleted log
+	// ("gone", nothing to count) from a denied one. The grant cannot be
+	// narrowed to the log prefix: S3 checks it within the GetObject
+	// request, which carries no s3:prefix, so a statement conditioned on
+	// s3:prefix never applies there. Listing shows key names, not
+	// contents.
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("SeeMissingAccessLogs"),
-		Actions:    jsii.Strings("s3:ListBucket"),
-		Resources:  jsii.Strings(*pl.logBucket.BucketArn()),
-		Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": filter.Prefix + "*"}},
+		Sid:       jsii.String("SeeMissingAccessLogs"),
+		Actions:   jsii.Strings("s3:ListBucket"),
+		Resources: jsii.Strings(*pl.logBucket.BucketArn()),
 	}))
-	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("WriteSummaries"),
-		Actions:   jsii.Strings("s3:PutObject"),
-		Resources: jsii.Strings(*pl.summaryBucket.ArnForObjects(jsii.String(p.SummaryPrefix + "*"))),
-	}))
+	// Through the bucket's grants, so that a summary bucket encrypted
+	// with a KMS key also lets the function use the key; PutObject needs
+	// only GenerateDataKey. (The log bucket cannot use KMS: load
+	// balancers deliver only to SSE-S3 buckets.)
+	awss3.BucketGrants_FromBucket(pl.summaryBucket).ActionsOnObjectKeys(role, jsii.String(p.SummaryPrefix+"*"),
+		jsii.String("s3:PutObject"), jsii.String("kms:GenerateDataKey"))
 
 	code := p.Code
 	if code == nil {
