@@ -9,12 +9,14 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -35,6 +37,8 @@ type Pipeline struct {
 	loadBalancer  elbv2.ApplicationLoadBalancer
 	httpListener  elbv2.ApplicationListener
 	httpsListener elbv2.ApplicationListener
+	hostedZone    awsroute53.IHostedZone
+	cert          awscertificatemanager.ICertificate
 	logBucket     awss3.IBucket
 	summaryBucket awss3.IBucket
 	logGroup      awslogs.LogGroup
@@ -65,7 +69,9 @@ func New(scope constructs.Construct, id string, props *Props) *Pipeline {
 	pl := &Pipeline{Construct: constructs.NewConstruct(scope, &id), props: p}
 	pl.network()
 	pl.buckets()
+	pl.certificate()
 	pl.collector()
+	pl.dnsRecord()
 	pl.processing()
 	pl.failures()
 	pl.alarms()
@@ -143,9 +149,13 @@ func (pl *Pipeline) collector() {
 		MessageBody: optionalString(p.FixedResponseBody),
 	})
 	httpAction := respond
-	if p.RedirectHTTPToHTTPS {
+	if p.redirectsHTTP() {
+		// Everything but the scheme and port stays as the client sent
+		// it: the host is the one the certificate covers.
 		httpAction = elbv2.ListenerAction_Redirect(&elbv2.RedirectOptions{
-			Protocol: jsii.String("HTTPS"), Port: jsii.String("443"), Permanent: jsii.Bool(true),
+			Protocol: jsii.String("HTTPS"), Port: jsii.String("443"),
+			Host: jsii.String("#{host}"), Path: jsii.String("/#{path}"), Query: jsii.String("#{query}"),
+			Permanent: jsii.Bool(true),
 		})
 	}
 	pl.httpListener = lb.AddListener(jsii.String("HttpListener"), &elbv2.BaseApplicationListenerProps{
@@ -154,21 +164,22 @@ func (pl *Pipeline) collector() {
 		Open:          jsii.Bool(true),
 		DefaultAction: httpAction,
 	})
-	scheme := "http"
-	if p.CertificateArn != "" {
-		scheme = "https"
+	pl.collectorURL = awscdk.Fn_Join(jsii.String(""), &[]*string{
+		jsii.String("http://"), lb.LoadBalancerDnsName(), jsii.String("/e"),
+	})
+	if p.servesHTTPS() {
 		pl.httpsListener = lb.AddListener(jsii.String("HttpsListener"), &elbv2.BaseApplicationListenerProps{
 			Port:          jsii.Number(443),
 			Protocol:      elbv2.ApplicationProtocol_HTTPS,
 			Open:          jsii.Bool(true),
-			Certificates:  &[]elbv2.IListenerCertificate{elbv2.ListenerCertificate_FromArn(jsii.String(p.CertificateArn))},
+			Certificates:  &[]elbv2.IListenerCertificate{elbv2.ListenerCertificate_FromCertificateManager(pl.cert)},
 			SslPolicy:     p.SslPolicy,
 			DefaultAction: respond,
 		})
+		// The certificate covers DomainName, not the load balancer's
+		// own name: clients must use the domain.
+		pl.collectorURL = jsii.String("https://" + p.DomainName + "/e")
 	}
-	pl.collectorURL = awscdk.Fn_Join(jsii.String(""), &[]*string{
-		jsii.String(scheme + "://"), lb.LoadBalancerDnsName(), jsii.String("/e"),
-	})
 }
 
 func desyncMode(mode string) elbv2.DesyncMitigationMode {
@@ -290,6 +301,9 @@ func (pl *Pipeline) HTTPListener() elbv2.ApplicationListener { return pl.httpLis
 // HTTPSListener is the port-443 listener, or nil without a certificate.
 func (pl *Pipeline) HTTPSListener() elbv2.ApplicationListener { return pl.httpsListener }
 
+// Certificate is the HTTPS listener's certificate, or nil without one.
+func (pl *Pipeline) Certificate() awscertificatemanager.ICertificate { return pl.cert }
+
 // LogBucket receives the access logs.
 func (pl *Pipeline) LogBucket() awss3.IBucket { return pl.logBucket }
 
@@ -305,7 +319,8 @@ func (pl *Pipeline) FailureQueue() awssqs.Queue { return pl.failureQueue }
 // AlarmTopic receives the alarms; nil when none was asked for.
 func (pl *Pipeline) AlarmTopic() awssns.ITopic { return pl.alarmTopic }
 
-// CollectorURL is where clients send events: <scheme>://<load balancer>/e.
+// CollectorURL is where clients send events: https://<DomainName>/e, or
+// http://<load balancer's DNS name>/e without a domain name.
 func (pl *Pipeline) CollectorURL() *string { return pl.collectorURL }
 
 // SummaryPrefix is the resolved summary prefix.

@@ -242,7 +242,7 @@ func TestDefaultStack(t *testing.T) {
 
 func TestHTTPSAndOptions(t *testing.T) {
 	tm := synth(t, &Props{
-		CertificateArn: testCert, RedirectHTTPToHTTPS: true,
+		DomainName: "collector.example.com", CertificateArn: testCert, RedirectHTTPToHTTPS: true,
 		FixedResponseStatus: 200, FixedResponseContentType: "application/json", FixedResponseBody: `{"ok":true}`,
 		AllowInvalidHeaderFields: true, DesyncMitigationMode: "strictest", DeletionProtection: true,
 		IdleTimeout: 30e9, LogPrefix: "alb", RawLogExpirationDays: 7, RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
@@ -256,8 +256,8 @@ func TestHTTPSAndOptions(t *testing.T) {
 	if len(listeners) != 2 {
 		t.Fatalf("%d listeners, want 2", len(listeners))
 	}
-	jsonEq(t, "HTTP redirects", listeners[80]["DefaultActions"], []any{map[string]any{"Type": "redirect",
-		"RedirectConfig": map[string]any{"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}})
+	jsonEq(t, "HTTP redirects, keeping host, path and query", listeners[80]["DefaultActions"], []any{map[string]any{"Type": "redirect",
+		"RedirectConfig": map[string]any{"Protocol": "HTTPS", "Port": "443", "Host": "#{host}", "Path": "/#{path}", "Query": "#{query}", "StatusCode": "HTTP_301"}}})
 	https := listeners[443]
 	jsonEq(t, "HTTPS listener", map[string]any{"Protocol": https["Protocol"], "SslPolicy": https["SslPolicy"], "Certificates": https["Certificates"], "DefaultActions": https["DefaultActions"]},
 		map[string]any{"Protocol": "HTTPS", "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
