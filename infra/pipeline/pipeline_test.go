@@ -410,3 +410,31 @@ func TestKMSSummaryBucket(t *testing.T) {
 		})
 	}
 }
+
+// A log prefix with every punctuation mark Validate lets through reaches
+// the load balancer, the notification filter, the lifecycle rule and the
+// function's permissions as it was written: S3's filter reads these
+// characters unencoded, so one string serves everywhere.
+func TestLogPrefixReachesEveryUseAsIs(t *testing.T) {
+	const logPrefix = "alb-1/it's_(eu).v2!"
+	want := contract.NotificationFilter(logPrefix).Prefix
+	tm := synth(t, &Props{LogPrefix: logPrefix}).template
+
+	_, lb := tm.one(t, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+	attrs, _ := json.Marshal(props(lb)["LoadBalancerAttributes"])
+	if !strings.Contains(string(attrs), `{"Key":"access_logs.s3.prefix","Value":"alb-1/it's_(eu).v2!"}`) {
+		t.Errorf("load balancer attributes %s", attrs)
+	}
+	_, n := tm.one(t, "Custom::S3BucketNotifications")
+	filter, _ := json.Marshal(props(n)["NotificationConfiguration"])
+	if !strings.Contains(string(filter), `{"Name":"prefix","Value":"`+want+`"}`) {
+		t.Errorf("notification %s, want prefix %s", filter, want)
+	}
+	_, b := tm.one(t, "AWS::S3::Bucket")
+	if rules, _ := json.Marshal(props(b)["LifecycleConfiguration"]); !strings.Contains(string(rules), `"Prefix":"`+want+`"`) {
+		t.Errorf("lifecycle %s, want prefix %s", rules, want)
+	}
+	if policies, _ := json.Marshal(tm.resources("AWS::IAM::Policy")); !strings.Contains(string(policies), `"/`+want+`*"`) {
+		t.Errorf("policies lack objects under %s", want)
+	}
+}

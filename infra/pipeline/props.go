@@ -131,6 +131,13 @@ type Props struct {
 	// AlarmEmail subscribes this address to a new alarm topic. Default:
 	// none.
 	AlarmEmail string
+	// HeartbeatPeriod adds an alarm that fires when the function has not
+	// run for this long: no log file was delivered, because no request
+	// came or because delivery stopped (load balancers log on a best-effort
+	// basis and report no error when they cannot). Whole minutes from 10
+	// minutes to 1 day; choose a period longer than your quietest stretch.
+	// Default: 0, no heartbeat alarm.
+	HeartbeatPeriod time.Duration
 }
 
 // Defaults that Props' zero values stand for.
@@ -145,6 +152,12 @@ const (
 	DefaultMaxEventAge              = 6 * time.Hour
 	DefaultDesyncMitigationMode     = "defensive"
 	DefaultSslPolicy                = elbv2.SslPolicy_RECOMMENDED_TLS
+
+	// The heartbeat alarm's period: load balancers deliver logs every 5
+	// minutes, so a shorter silence means nothing; CloudWatch evaluates
+	// one period of at most a day here.
+	MinHeartbeatPeriod = 10 * time.Minute
+	MaxHeartbeatPeriod = 24 * time.Hour
 )
 
 var (
@@ -152,6 +165,14 @@ var (
 	desyncModes  = []string{"monitor", "defensive", "strictest"}
 	domainName   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	hostedZoneID = regexp.MustCompile(`^[A-Z0-9]{1,32}$`)
+)
+
+// The characters a LogPrefix may hold besides letters and digits: S3's
+// safe characters for keys, which its notification filter reads as
+// themselves, without "*", which IAM reads as a wildcard.
+const (
+	logPrefixPunct = "! - _ . ' ( )"
+	logPrefixChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/!-_.'()"
 )
 
 // fixedResponse is the listener's answer as the local collector knows it.
@@ -237,6 +258,14 @@ func (p *Props) Validate() error {
 	if err := contract.ValidateLogPrefix(v.LogPrefix); err != nil {
 		add("LogPrefix: %v", err)
 	}
+	// The prefix goes unencoded into the S3 notification filter, which
+	// wants anything beyond S3's safe characters percent-encoded, and into
+	// IAM resources and the lifecycle rule, which want it as is: only the
+	// characters all three read alike may appear. ("*" is safe for S3 but
+	// a wildcard in IAM.)
+	if strings.ContainsFunc(v.LogPrefix, notLogPrefixChar) {
+		add("LogPrefix %q: only letters, digits, / and the characters %s may appear", v.LogPrefix, logPrefixPunct)
+	}
 	if v.RawLogExpirationDays < 1 {
 		add("RawLogExpirationDays %d: must be at least 1", v.RawLogExpirationDays)
 	}
@@ -272,6 +301,9 @@ func (p *Props) Validate() error {
 		if v.AlarmTopic != nil {
 			add("AlarmEmail and AlarmTopic are both set: subscribe the address to your topic instead")
 		}
+	}
+	if h := v.HeartbeatPeriod; h != 0 && (h < MinHeartbeatPeriod || h > MaxHeartbeatPeriod || h%time.Minute != 0) {
+		add("HeartbeatPeriod %v: must be whole minutes from %v to %v (or 0 for none)", h, MinHeartbeatPeriod, MaxHeartbeatPeriod)
 	}
 	return errors.Join(errs...)
 }
@@ -316,6 +348,10 @@ func (p Props) validateDomain() []error {
 // ACM and Route 53 take it: at least two labels.
 func isDomainName(name string) bool {
 	return len(name) <= 253 && domainName.MatchString(name)
+}
+
+func notLogPrefixChar(r rune) bool {
+	return !strings.ContainsRune(logPrefixChars, r)
 }
 
 // servesHTTPS reports whether there is an HTTPS listener: there is one for
