@@ -258,11 +258,10 @@ func (p *Props) Validate() error {
 	if err := contract.ValidateLogPrefix(v.LogPrefix); err != nil {
 		add("LogPrefix: %v", err)
 	}
-	// The prefix goes unencoded into the S3 notification filter, which
-	// wants anything beyond S3's safe characters percent-encoded, and into
-	// IAM resources and the lifecycle rule, which want it as is: only the
-	// characters all three read alike may appear. ("*" is safe for S3 but
-	// a wildcard in IAM.)
+	// The prefix goes as is into the S3 notification filter, which wants
+	// anything beyond S3's safe characters percent-encoded, and into IAM
+	// resources and the lifecycle rule, which want it unencoded: only
+	// characters all three read alike may appear.
 	if strings.ContainsFunc(v.LogPrefix, notLogPrefixChar) {
 		add("LogPrefix %q: only letters, digits, / and the characters %s may appear", v.LogPrefix, logPrefixPunct)
 	}
@@ -330,7 +329,7 @@ func (p Props) validateDomain() []error {
 	if p.HostedZoneName != "" && !isDomainName(zoneName) {
 		add("HostedZoneName %q: not a domain name", p.HostedZoneName)
 	}
-	zone := p.zoneGiven() || p.HostedZoneName != ""
+	zone := p.HostedZone != nil || p.HostedZoneId != "" || p.HostedZoneName != ""
 	switch {
 	case p.DomainName == "" && zone:
 		add("a hosted zone is set but DomainName is not: name the collector's domain")
@@ -364,6 +363,3 @@ func (p Props) servesHTTPS() bool { return p.DomainName != "" }
 // HTTPS, so this is the one place that knows a request may be logged
 // twice.
 func (p Props) redirectsHTTP() bool { return p.RedirectHTTPToHTTPS && p.servesHTTPS() }
-
-// zoneGiven reports whether p names a hosted zone in either form.
-func (p Props) zoneGiven() bool { return p.HostedZone != nil || p.HostedZoneId != "" }
