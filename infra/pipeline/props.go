@@ -106,6 +106,14 @@ type Props struct {
 	GroupBy string
 	// Format of the summaries, csv or jsonl. Default: csv.
 	Format string
+	// Include keeps only the lines that match every clause (`DIM=V1|V2`,
+	// clauses separated by `;`, as for summarize --include). Default: none,
+	// every line counts.
+	Include string
+	// Exclude leaves out the lines that match any clause, same syntax.
+	// Default: none; with RedirectHTTPToHTTPS, action=redirect is always
+	// added, so a redirected request counts once.
+	Exclude string
 
 	// Code of the function. Default: built from this module's Go source
 	// at synth time for linux/arm64, without Docker.
@@ -183,7 +191,13 @@ func (p Props) fixedResponse() contract.FixedResponse {
 // settings are the function's settings as p gives them; the summary
 // bucket, known only as a token, is added by the construct.
 func (p Props) settings() contract.Settings {
-	return contract.Settings{SummaryPrefix: p.SummaryPrefix, GroupBy: p.GroupBy, Format: p.Format}
+	s := contract.Settings{SummaryPrefix: p.SummaryPrefix, GroupBy: p.GroupBy, Format: p.Format, Include: p.Include, Exclude: p.Exclude}
+	if p.redirectsHTTP() {
+		// The load balancer logs the 301 on port 80 and then the request
+		// it leads to on 443: count only the second.
+		s.Exclude = contract.JoinFilters(p.Exclude, contract.ExcludeRedirects)
+	}
+	return s
 }
 
 // withDefaults returns a copy of p with every zero value replaced by its

@@ -77,6 +77,7 @@ func TestValidate(t *testing.T) {
 		{"summary prefix without slash", &Props{SummaryPrefix: "summaries"}, []string{"SummaryPrefix", "must end in /"}},
 		{"logs under the summary prefix", &Props{LogPrefix: "data/logs", SummaryPrefix: "data/"}, []string{"logs would be refused as summaries"}},
 		{"group-by", &Props{GroupBy: "date,colour"}, []string{"GroupBy", "colour"}},
+		{"filters", &Props{Include: "bot=maybe", Exclude: "actions=redirect"}, []string{`Include: clause "bot=maybe"`, `Exclude: clause "actions=redirect"`}},
 		{"format", &Props{Format: "xml"}, []string{"Format"}},
 		{"memory", &Props{FunctionMemoryMB: 64}, []string{"FunctionMemoryMB 64"}},
 		{"timeout", &Props{FunctionTimeout: 20 * time.Minute}, []string{"FunctionTimeout"}},
