@@ -23,7 +23,8 @@ type Reader struct {
 	format  Format
 	csv     *bufio.Reader
 	record  []string
-	field   []byte
+	field   []byte // the fields of the record being read, one after another
+	ends    []int  // where each field ends in field
 	lines   *bufio.Scanner
 	line    int
 	first   []byte // a JSON line read by Columns, not yet returned
@@ -223,21 +224,24 @@ func (r *Reader) readJSON() ([]string, int64, error) {
 // turns CR LF inside quotes into LF, which would change a value that
 // holds them (a percent-decoded query). A CR before a record's LF is
 // dropped, for files that passed through tools that write CRLF.
+//
+// The fields of a record share one string, so a record costs one
+// allocation.
 func (r *Reader) readRecord() ([]string, error) {
-	r.record = r.record[:0]
+	r.field, r.ends = r.field[:0], r.ends[:0]
 	r.line++
-	start := r.line
+	startLine := r.line
 	for {
-		r.field = r.field[:0]
+		fieldStart := len(r.field)
 		c, err := r.csv.ReadByte()
-		if err == io.EOF && len(r.record) == 0 {
+		if err == io.EOF && len(r.ends) == 0 {
 			return nil, io.EOF
 		}
 		if c == '"' && err == nil {
 			for {
 				c, err = r.csv.ReadByte()
 				if err != nil {
-					return nil, fmt.Errorf("quoted field opened on line %d is not closed", start)
+					return nil, fmt.Errorf("quoted field opened on line %d is not closed", startLine)
 				}
 				if c == '"' {
 					if next, err := r.csv.ReadByte(); err == nil && next == '"' {
@@ -262,25 +266,37 @@ func (r *Reader) readRecord() ([]string, error) {
 				r.field = append(r.field, c)
 				c, err = r.csv.ReadByte()
 			}
-			if c == '\n' || err == io.EOF {
-				r.field = bytes.TrimSuffix(r.field, []byte("\r"))
+			if (c == '\n' || err == io.EOF) && len(r.field) > fieldStart && r.field[len(r.field)-1] == '\r' {
+				r.field = r.field[:len(r.field)-1]
 			}
 		}
-		r.record = append(r.record, string(r.field))
+		r.ends = append(r.ends, len(r.field))
 		switch {
 		case err == io.EOF || (err == nil && c == '\n'):
-			return r.record, nil
+			return r.fields(), nil
 		case err != nil:
 			return nil, err
 		case c == '\r':
 			if next, err := r.csv.ReadByte(); err != nil || next != '\n' {
 				return nil, errors.New("a CR after a quoted field, not followed by LF")
 			}
-			return r.record, nil
+			return r.fields(), nil
 		case c != ',':
 			return nil, fmt.Errorf("%q after a quoted field", c)
 		}
 	}
+}
+
+// fields cuts the record read into its fields.
+func (r *Reader) fields() []string {
+	all := string(r.field)
+	r.record = r.record[:0]
+	from := 0
+	for _, to := range r.ends {
+		r.record = append(r.record, all[from:to])
+		from = to
+	}
+	return r.record
 }
 
 // jsonKeys returns the keys of one JSON object, in order.
