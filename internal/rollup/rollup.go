@@ -119,6 +119,9 @@ type Builder struct {
 	Jitter func(max time.Duration) time.Duration
 	// Wait waits d unless ctx ends first; default a timer.
 	Wait func(ctx context.Context, d time.Duration) error
+	// Progress, when set, is called after each input is read, with how
+	// many of date's total inputs have been.
+	Progress func(date string, read, total int)
 }
 
 // errInputChanged: an input listed was gone or rewritten when read.
@@ -212,7 +215,7 @@ func (b *Builder) attempt(ctx context.Context, res *Result) error {
 		return nil
 	}
 
-	merged, err := b.merge(ctx, inputs)
+	merged, err := b.merge(ctx, res.Date, inputs)
 	if err != nil {
 		return err
 	}
@@ -253,7 +256,7 @@ func (b *Builder) attempt(ctx context.Context, res *Result) error {
 
 // merge sums every input into one summary; nil when no input has rows
 // and the rollup has no dimensions of its own.
-func (b *Builder) merge(ctx context.Context, inputs []objstore.ObjectInfo) (*summary.Summary, error) {
+func (b *Builder) merge(ctx context.Context, date string, inputs []objstore.ObjectInfo) (*summary.Summary, error) {
 	var merged *summary.Summary
 	var columnsFrom string // the input whose columns the rollup took
 	if b.Dimensions != nil {
@@ -261,7 +264,7 @@ func (b *Builder) merge(ctx context.Context, inputs []objstore.ObjectInfo) (*sum
 	}
 	var project []int
 	var values []string
-	for _, in := range inputs {
+	for i, in := range inputs {
 		name := b.Bucket + "/" + in.Key
 		format, ok := formatOf(in.Key)
 		if !ok {
@@ -320,6 +323,9 @@ func (b *Builder) merge(ctx context.Context, inputs []objstore.ObjectInfo) (*sum
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
+		}
+		if b.Progress != nil {
+			b.Progress(date, i+1, len(inputs))
 		}
 	}
 	return merged, nil

@@ -3,6 +3,7 @@ package rollup
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -86,5 +87,19 @@ func TestBuildAll(t *testing.T) {
 	cancel()
 	if _, err := e.b.BuildAll(ctx, []string{"2026-11-26"}, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
+	}
+}
+
+func TestProgress(t *testing.T) {
+	e := newEnv(t, "")
+	for _, name := range []string{"a.csv", "b.csv", "c.csv"} {
+		e.put(date, name, "path,count\n/a,1\n")
+	}
+	var got []string
+	e.b.Progress = func(d string, read, total int) { got = append(got, fmt.Sprintf("%s %d/%d", d, read, total)) }
+	e.build(date)
+	e.build(date) // unchanged: nothing read
+	if want := []string{date + " 1/3", date + " 2/3", date + " 3/3"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("progress %q, want %q", got, want)
 	}
 }
