@@ -20,6 +20,7 @@ require (
 	github.com/klauspost/readahead v1.4.0
 	github.com/x-way/crawlerdetect v0.2.31
 	go.uber.org/goleak v1.3.0
+	golang.org/x/term v0.47.0
 )
 
 require (

@@ -85,11 +85,12 @@ var (
 // Bridge is an http.Handler for the webhook; Run works through the queue.
 type Bridge struct {
 	cfg   Config
-	queue chan []byte
+	queue chan queued
 
 	mu                             sync.Mutex
 	received, filtered, pending    int
 	delivered, failed, invocations int
+	scheduled                      int
 	stopped                        bool
 	idle                           *sync.Cond
 	expected                       map[string]chan struct{} // by key; see Expect
@@ -99,8 +100,9 @@ type Bridge struct {
 type Stats struct {
 	Received    int // object records posted by the gateway
 	Filtered    int // records outside the notification filter
-	Delivered   int // events the function took without error
-	Failed      int // events recorded in the failure record
+	Delivered   int // notifications (Enqueue) the function took without error
+	Scheduled   int // scheduled invocations (Schedule) it took without error
+	Failed      int // events of either kind recorded in the failure record
 	Invocations int // invocations, retries included
 	Pending     int // events queued or being delivered
 }
@@ -119,7 +121,7 @@ func New(cfg Config) *Bridge {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	b := &Bridge{cfg: cfg, queue: make(chan []byte, 4096)}
+	b := &Bridge{cfg: cfg, queue: make(chan queued, 4096)}
 	b.idle = sync.NewCond(&b.mu)
 	return b
 }
@@ -235,18 +237,35 @@ func (b *Bridge) count(f func()) {
 	b.mu.Unlock()
 }
 
+// queued is an event waiting for delivery.
+type queued struct {
+	payload   []byte
+	scheduled bool // from Schedule, not a notification
+}
+
 // Enqueue queues an AWS-shaped event for delivery, as S3 does; delivering
 // the same event twice is what S3's at-least-once delivery may do. It
 // never blocks: it returns ErrQueueFull when the queue is full and
 // ErrStopped once Run has returned.
-func (b *Bridge) Enqueue(event []byte) error {
+func (b *Bridge) Enqueue(event []byte) error { return b.enqueue(queued{payload: event}) }
+
+// Schedule queues an invocation that a schedule makes, as EventBridge
+// Scheduler invokes the stack's function for the rollup sweep. It is
+// delivered, retried and recorded when it fails like a notification,
+// in the same queue (the emulator takes one invocation at a time), but
+// counted apart, in Stats.Scheduled.
+func (b *Bridge) Schedule(payload []byte) error {
+	return b.enqueue(queued{payload: payload, scheduled: true})
+}
+
+func (b *Bridge) enqueue(ev queued) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.stopped {
 		return ErrStopped
 	}
 	select {
-	case b.queue <- event:
+	case b.queue <- ev:
 		b.pending++
 		return nil
 	default:
@@ -272,7 +291,7 @@ func (b *Bridge) Run(ctx context.Context) {
 	for {
 		select {
 		case ev := <-b.queue:
-			b.fail(ev, 0, fmt.Errorf("not delivered: %w", context.Cause(ctx)))
+			b.fail(ev.payload, 0, fmt.Errorf("not delivered: %w", context.Cause(ctx)))
 			b.dequeued()
 		default:
 			return
@@ -289,13 +308,18 @@ func (b *Bridge) dequeued() {
 
 // deliver invokes the function with ev, retrying with back-off, and
 // records ev as failed when the last try fails or ctx ends the back-off.
-func (b *Bridge) deliver(ctx context.Context, ev []byte) {
+func (b *Bridge) deliver(ctx context.Context, q queued) {
+	ev := q.payload
 	wait := b.cfg.Backoff
 	for attempts := 1; ; attempts++ {
 		b.count(func() { b.invocations++ })
 		err := b.cfg.Invoker.Invoke(ctx, ev)
 		if err == nil {
-			b.count(func() { b.delivered++ })
+			if q.scheduled {
+				b.count(func() { b.scheduled++ })
+			} else {
+				b.count(func() { b.delivered++ })
+			}
 			return
 		}
 		b.cfg.Log.Warn("invocation failed", "attempt", attempts, "error", err)
@@ -329,7 +353,7 @@ func (b *Bridge) fail(ev []byte, attempts int, err error) {
 func (b *Bridge) Stats() Stats {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return Stats{Received: b.received, Filtered: b.filtered, Delivered: b.delivered,
+	return Stats{Received: b.received, Filtered: b.filtered, Delivered: b.delivered, Scheduled: b.scheduled,
 		Failed: b.failed, Invocations: b.invocations, Pending: b.pending}
 }
 

@@ -394,3 +394,52 @@ func TestEmulatorInvoker(t *testing.T) {
 		t.Errorf("down: %v", err)
 	}
 }
+
+// A scheduled invocation shares the queue with notifications, so the
+// emulator still gets one at a time, and is retried and recorded like
+// them, but counted apart.
+func TestSchedule(t *testing.T) {
+	sweep := []byte(`{"pmdp":"rollup"}`)
+	inv := &fakeInvoker{failures: 1}
+	var record bytes.Buffer
+	b := New(Config{Filter: contract.NotificationFilter("logs"), Invoker: inv, Backoff: time.Millisecond, Failures: &record})
+	if err := b.Schedule(sweep); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Enqueue([]byte(`{"Records":[]}`)); err != nil {
+		t.Fatal(err)
+	}
+	if st := b.Stats(); st.Pending != 2 {
+		t.Errorf("pending %d, want both", st.Pending)
+	}
+	start(t, b)
+	ctx, done := context.WithTimeout(context.Background(), 5*time.Second)
+	defer done()
+	if err := b.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := b.Stats()
+	if st.Scheduled != 1 || st.Delivered != 1 || st.Invocations != 3 || st.Failed != 0 {
+		t.Errorf("stats %+v, want the sweep retried once, then both delivered and counted apart", st)
+	}
+	if inv.payloads[0] == nil || string(inv.payloads[1]) != string(sweep) {
+		t.Errorf("invoked with %q", inv.payloads)
+	}
+
+	// One that keeps failing lands in the failure record, as it is.
+	inv = &fakeInvoker{failures: 10}
+	record.Reset()
+	b = New(Config{Filter: contract.NotificationFilter("logs"), Invoker: inv, Backoff: time.Millisecond, Failures: &record})
+	start(t, b)
+	b.Schedule(sweep)
+	if err := b.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var f Failure
+	if err := json.Unmarshal(record.Bytes(), &f); err != nil || string(f.Event) != string(sweep) || f.Attempts != 3 {
+		t.Errorf("failure record %q (%v)", &record, err)
+	}
+	if st := b.Stats(); st.Failed != 1 || st.Scheduled != 0 {
+		t.Errorf("stats %+v", st)
+	}
+}

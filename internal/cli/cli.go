@@ -33,6 +33,7 @@ var commands = []*command{
 	{"summarize", "[flags] PATH...", "count requests in ALB or Classic ELB access logs", summarizeHelp, (*env).summarizeFlags},
 	{"generate", "[flags]", "write a realistic ALB access log and its expected counts", generateHelp, (*env).generateFlags},
 	{"process", "[flags] S3URL...", "summarize log objects in S3 as the function does (reprocess, backfill)", processHelp, (*env).processFlags},
+	{"rollup", "[flags] LOCATION", "build the daily rollups of the summaries in S3 or a directory", rollupHelp, (*env).rollupFlags},
 	{"local", "[flags]", "run the whole pipeline on this machine", localHelp, (*env).localFlags},
 }
 
@@ -62,7 +63,7 @@ func usage() string {
 // the process exit status: 0 on success, 1 when some input failed, 2 on a
 // usage error.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{ctx: context.Background(), stdin: stdin, stdout: stdout, stderr: stderr}
+	e := &env{ctx: context.Background(), stdin: stdin, stdout: stdout, stderr: stderr, terminal: isTerminal(stderr)}
 	return e.main(args)
 }
 
@@ -73,6 +74,7 @@ type env struct {
 	ctx            context.Context
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	terminal       bool // stderr is a terminal: progress lines are drawn there
 }
 
 func (e *env) main(args []string) int {

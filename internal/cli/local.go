@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/local"
+	"github.com/pmdp/pmdp/internal/rollup"
 )
 
 const localHelp = `Usage: pmdp local [flags]
@@ -35,6 +37,7 @@ func (e *env) localFlags(fs *flag.FlagSet) func([]string) int {
 	fs.StringVar(&cfg.Bootstrap, "bootstrap", "", "the function's `binary`; default: this program")
 	fs.StringVar(&cfg.DataDir, "data", filepath.Join(".local", "data"), "`directory` for the bucket's files and the failure record")
 	fs.DurationVar(&cfg.Interval, "interval", 10*time.Second, "how often the collector delivers a log file, as a `duration` (ALB: 5m)")
+	fs.DurationVar(&cfg.RollupInterval, "rollup-interval", 0, "how often the rollup sweep runs, as a `duration` (the stack: 1h); default: --interval")
 	fs.IntVar(&cfg.Response.Status, "status", contract.DefaultResponseStatus, "fixed response `status` (2xx, 4xx or 5xx)")
 	fs.StringVar(&cfg.Response.ContentType, "content-type", contract.DefaultResponseContentType, "fixed response content `type`")
 	fs.StringVar(&cfg.Response.Body, "body", "", fmt.Sprintf("fixed response `body`, at most %d characters", contract.MaxResponseBody))
@@ -90,16 +93,18 @@ func (e *env) local(cfg *local.Config, args []string) int {
   Send an event:      curl -i '%s/e?ev=signup&uid=42'
   Log files appear:   every %v, under %s/%s
   Summaries appear:   %s/%sdt=YYYY-MM-DD/
+  Rollups appear:     %s/%sdt=YYYY-MM-DD/%s, swept every %v
   Failed events:      %s
   S3 endpoint:        %s (bucket %s, access key %s, secret %s)
 
 Press Ctrl-C to stop.
 `, p.CollectorURL, cfg.Interval, p.BucketDir, contract.NotificationFilter(local.LogPrefix).Prefix,
-		p.BucketDir, contract.DefaultSummaryPrefix, p.FailureFile, p.S3Endpoint, p.Bucket, local.AccessKey, local.SecretKey)
+		p.BucketDir, contract.DefaultSummaryPrefix, p.BucketDir, contract.DefaultRollupPrefix, rollup.Name, cmp.Or(cfg.RollupInterval, cfg.Interval),
+		p.FailureFile, p.S3Endpoint, p.Bucket, local.AccessKey, local.SecretKey)
 	<-ctx.Done()
-	fmt.Fprintln(e.stdout, "\nStopping: delivering the last log file and summarizing it…")
+	fmt.Fprintln(e.stdout, "\nStopping: delivering the last log file, summarizing it and rolling up…")
 	p.Close()
 	st := p.Bridge.Stats()
-	fmt.Fprintf(e.stdout, "Stopped. %d files summarized, %d failed (see %s).\n", st.Delivered, st.Failed, p.FailureFile)
+	fmt.Fprintf(e.stdout, "Stopped. %d files summarized, %d rollup sweeps, %d events failed (see %s).\n", st.Delivered, st.Scheduled, st.Failed, p.FailureFile)
 	return 0
 }

@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/pmdp/pmdp/internal/contract"
@@ -33,6 +36,10 @@ as for any AWS SDK program. The flags match the function's PMDP_*
 variables; set them as your stack does (a stack that redirects HTTP to
 HTTPS has PMDP_EXCLUDE=action=redirect: pass --exclude action=redirect).
 
+Then it builds the daily rollup of every date it wrote summaries for, as
+'pmdp rollup' does (the function does this at once for dates its hourly
+sweep no longer covers), so a late or failed file reaches the rollups too.
+
 Ctrl-C stops it between objects, saying how far it got; running the same
 command again finishes the work (reprocessing rewrites the same objects).
 
@@ -56,6 +63,7 @@ func (e *env) processFlags(fs *flag.FlagSet) func([]string) int {
 	fs.StringVar(&o.settings.GroupBy, "group-by", contract.DefaultGroupBy, "`dimensions` ("+contract.EnvGroupBy+")")
 	fs.StringVar(&o.settings.Format, "format", contract.DefaultFormat, "summary `format`, csv or jsonl ("+contract.EnvFormat+")")
 	filterFlags(fs, &o.settings, true)
+	fs.StringVar(&o.settings.RollupPrefix, "rollup-prefix", contract.DefaultRollupPrefix, "`prefix` of the rollup keys ("+contract.EnvRollupPrefix+")")
 	fs.StringVar(&o.events, "events", "", "read the objects from the S3 notifications in `FILE` (- for stdin)")
 	return func(targets []string) int { return e.process(o, targets) }
 }
@@ -103,6 +111,7 @@ func (e *env) process(o *processOpts, targets []string) int {
 	p := &process.Processor{Store: store, Config: cfg}
 
 	done, failed := 0, 0
+	touched := map[string][]string{} // summary bucket -> dates written
 	for _, obj := range objects {
 		if ctx.Err() != nil {
 			break
@@ -122,15 +131,33 @@ func (e *env) process(o *processOpts, targets []string) int {
 			if ctx.Err() != nil {
 				break
 			}
-			if e.processOne(ctx, p, obj.bucket, key) {
-				done++
-			} else {
+			rep, ok := e.processOne(ctx, p, obj.bucket, key)
+			if !ok {
 				failed++
+				continue
+			}
+			done++
+			out := cmp.Or(cfg.SummaryBucket, obj.bucket)
+			for _, d := range rep.Dates {
+				if !slices.Contains(touched[out], d) {
+					touched[out] = append(touched[out], d)
+				}
 			}
 		}
 	}
 	if ctx.Err() != nil {
 		fmt.Fprintf(e.stderr, "pmdp process: interrupted after %d object(s); the same command again finishes the work\n", done)
+		return 1
+	}
+	for _, bucket := range slices.Sorted(maps.Keys(touched)) {
+		dates := slices.Sorted(slices.Values(touched[bucket]))
+		if n := e.buildRollups(ctx, cfg.Rollups(store, bucket), "s3://"+bucket+"/", dates); n > 0 {
+			fmt.Fprintf(e.stderr, "pmdp process: %d rollup(s) failed; 'pmdp rollup' builds them again\n", n)
+			failed += n
+		}
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(e.stderr, "pmdp process: interrupted while building rollups; 'pmdp rollup' finishes them")
 		return 1
 	}
 	if failed > 0 {
@@ -163,13 +190,13 @@ func (e *env) readEvents(name string) ([]s3Object, error) {
 	return objects, nil
 }
 
-func (e *env) processOne(ctx context.Context, p *process.Processor, bucket, key string) bool {
+func (e *env) processOne(ctx context.Context, p *process.Processor, bucket, key string) (process.Report, bool) {
 	rep, err := p.Process(ctx, bucket, key)
 	url := "s3://" + bucket + "/" + key
 	switch {
 	case err != nil:
 		fmt.Fprintf(e.stderr, "pmdp process: %v\n", err)
-		return false
+		return rep, false
 	case rep.Outcome == process.Skipped:
 		fmt.Fprintf(e.stderr, "pmdp process: %s: skipped: not an access log (%s)\n", url, rep.Kind)
 	case rep.Outcome == process.Gone:
@@ -181,7 +208,7 @@ func (e *env) processOne(ctx context.Context, p *process.Processor, bucket, key 
 		fmt.Fprintf(e.stdout, "%s: %d lines, %d rejected, %d filtered out, %d requests -> %s\n",
 			url, rep.Stats.Lines, rep.Stats.Rejected, rep.Stats.Filtered, rep.Requests, strings.Join(rep.Outputs, ", "))
 	}
-	return true
+	return rep, true
 }
 
 func parseS3URL(u string) (s3Object, error) {

@@ -176,7 +176,7 @@ func TestProcessFailures(t *testing.T) {
 		{"gone", []string{"process", "s3://logs/" + processName("gone")}, 0, []string{"the object is gone"}},
 		{"not a log", []string{"process", "s3://logs/notes.txt"}, 0, []string{"not an access log"}},
 		{"empty prefix", []string{"process", "s3://logs/nothing/here/"}, 0, []string{"no access logs under this prefix"}},
-		{"summary key", []string{"process", "s3://logs/summaries/dt=2026-11-26/x.log.gz"}, 1, []string{"summary prefix"}},
+		{"summary key", []string{"process", "s3://logs/summaries/dt=2026-11-26/x.log.gz"}, 1, []string{"summary or rollup prefix"}},
 		{"usage", []string{"process", "http://logs/x", "--format", "xml", "--summary-prefix", "s"}, 2,
 			[]string{`"http://logs/x" is not an s3://BUCKET/KEY URL`, "--format", "--summary-prefix"}},
 		{"nothing to do", []string{"process"}, 2, []string{"no s3:// URL and no --events file given"}},

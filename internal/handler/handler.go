@@ -1,5 +1,7 @@
 // Package handler is the Lambda function: it takes S3 event notifications
-// for delivered log files and has the processing core summarize each one.
+// for delivered log files and has the processing core summarize each one,
+// and the scheduled rollup sweep, which rebuilds the daily rollups of the
+// last few dates.
 package handler
 
 import (
@@ -15,6 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/pmdp/pmdp/internal/process"
+	"github.com/pmdp/pmdp/internal/rollup"
 )
 
 // DefaultStopMargin is how long before the invocation deadline the handler
@@ -22,10 +25,18 @@ import (
 // than being killed by Lambda mid-write.
 const DefaultStopMargin = 3 * time.Second
 
-// Handler handles S3 event notifications.
+// Handler handles S3 event notifications and rollup sweeps.
 type Handler struct {
 	Processor *process.Processor
-	Log       *slog.Logger
+	// Rollups builds the daily rollups: the sweep's dates, and each date a
+	// log's summaries were written for that the sweeps would not reach in
+	// time (see rollup.AtOnce; the window is Processor.Config.RollupDays).
+	// Its Bucket is "" when summaries go to each log's own bucket. Nil
+	// builds none.
+	Rollups *rollup.Builder
+	// Now tells the date; time.Now when nil.
+	Now func() time.Time
+	Log *slog.Logger
 	// Metrics receives one CloudWatch Embedded Metric Format record per
 	// object; nil writes none.
 	Metrics io.Writer
@@ -35,22 +46,52 @@ type Handler struct {
 }
 
 // notification is what S3 sends: either records, or the one-off test
-// event sent when a notification is configured.
+// event sent when a notification is configured. Or it is a SweepEvent.
 type notification struct {
 	events.S3Event
 	Event  string `json:"Event"`
 	Bucket string `json:"Bucket"`
+	SweepEvent
 }
 
-// Handle processes every record of an S3 event. It fails only when some
-// object could not be processed, after trying all of them, with one error
-// that names each; Lambda then retries the event, and that is safe because
-// processing is idempotent.
+// SweepOp is the "pmdp" field of a SweepEvent.
+const SweepOp = "rollup"
+
+// SweepEvent asks the function to rebuild daily rollups, as the stack's
+// schedule does every hour with {"pmdp":"rollup"}.
+type SweepEvent struct {
+	Op string `json:"pmdp"` // SweepOp
+	// Dates to rebuild, YYYY-MM-DD; none: the last RollupDays UTC dates,
+	// today's included.
+	Dates []string `json:"dates,omitempty"`
+	// Bucket of the summaries, for a function without PMDP_SUMMARY_BUCKET.
+	Bucket string `json:"bucket,omitempty"`
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+// Handle processes every record of an S3 event, or runs a rollup sweep. It
+// fails only when some object or date could not be done, after trying all
+// of them, with one error that names each; Lambda then retries the event,
+// and that is safe because processing and rollups are idempotent.
 func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) error {
 	var n notification
 	if err := json.Unmarshal(payload, &n); err != nil {
 		h.Log.Error("event is not an S3 notification", "error", err)
 		return fmt.Errorf("event is not an S3 notification: %w", err)
+	}
+	switch n.Op {
+	case "":
+	case SweepOp:
+		return h.sweep(ctx, n.SweepEvent)
+	default:
+		h.Log.Error("unknown pmdp event", "pmdp", n.Op)
+		return fmt.Errorf("unknown pmdp event %q (want %q)", n.Op, SweepOp)
 	}
 	if n.Event == "s3:TestEvent" {
 		h.Log.Info("S3 test event: notifications reach the function", "bucket", n.Bucket)
@@ -87,7 +128,7 @@ func (h *Handler) processOne(ctx context.Context, bucket, key string) error {
 	case errors.Is(err, process.ErrRecursion):
 		// Retrying cannot help and failing would only fill the failure
 		// queue: the notification is misconfigured. Say so loudly.
-		h.Log.Error("refused: the key is under the summary prefix; check the notification filter", attrs...)
+		h.Log.Error("refused: the key is under the summary or rollup prefix; check the notification filter", attrs...)
 		return nil
 	case err != nil && errors.Is(err, context.DeadlineExceeded):
 		h.Log.Error("stopped before the invocation deadline; the file was not finished", append(attrs, "error", err)...)
@@ -116,7 +157,80 @@ func (h *Handler) processOne(ctx context.Context, bucket, key string) error {
 		h.Log.Warn("rejected line", append(attrs, "line", s.Line, "error", s.Err.Error())...)
 	}
 	h.writeMetrics(rep)
+	return h.rollUpAtOnce(ctx, bucket, rep.Dates)
+}
+
+// rollUpAtOnce builds the rollups of the dates of a log's summaries that
+// the sweeps would not reach in time. A failure fails the invocation, so
+// that Lambda retries it: reprocessing rewrites the same summaries, and the
+// rollup is built again.
+func (h *Handler) rollUpAtOnce(ctx context.Context, logBucket string, dates []string) error {
+	if h.Rollups == nil {
+		return nil
+	}
+	now, days := h.now(), h.Processor.Config.RollupDays
+	var late []string
+	for _, d := range dates {
+		if rollup.AtOnce(d, now, days) {
+			late = append(late, d)
+		}
+	}
+	if len(late) == 0 {
+		return nil
+	}
+	b := *h.Rollups
+	if b.Bucket == "" {
+		b.Bucket = logBucket
+	}
+	_, err := b.BuildAll(ctx, late, h.logRollup("a date outside the sweep's window"))
+	return err
+}
+
+// sweep rebuilds the rollups of the window's dates, or of those the event
+// names.
+func (h *Handler) sweep(ctx context.Context, ev SweepEvent) error {
+	if h.Rollups == nil {
+		return errors.New("rollup sweep: this function builds no rollups")
+	}
+	b := *h.Rollups
+	if b.Bucket == "" {
+		b.Bucket = ev.Bucket
+	}
+	if b.Bucket == "" {
+		h.Log.Error("rollup sweep without a bucket: set PMDP_SUMMARY_BUCKET or the event's bucket")
+		return errors.New("rollup sweep: no summary bucket: set PMDP_SUMMARY_BUCKET, or \"bucket\" in the event")
+	}
+	dates := ev.Dates
+	if len(dates) == 0 {
+		dates = rollup.SweepDates(h.now(), h.Processor.Config.RollupDays)
+	}
+	ctx, cancel := h.workContext(ctx)
+	defer cancel()
+	start := time.Now()
+	counts := map[rollup.Outcome]int{}
+	results, err := b.BuildAll(ctx, dates, h.logRollup("sweep"))
+	for _, r := range results {
+		counts[r.Outcome]++
+	}
+	h.Log.Info("rollup sweep", "bucket", b.Bucket, "dates", dates,
+		"written", counts[rollup.Written], "unchanged", counts[rollup.Unchanged], "no_inputs", counts[rollup.NoInputs],
+		"failed", len(dates)-len(results), "duration_ms", time.Since(start).Milliseconds())
+	if err != nil {
+		return fmt.Errorf("rollup sweep: %w", err)
+	}
 	return nil
+}
+
+// logRollup logs each date built, saying why it was.
+func (h *Handler) logRollup(why string) func(rollup.Result, error) {
+	return func(r rollup.Result, err error) {
+		attrs := []any{"date", r.Date, "key", r.Key, "why", why, "attempts", r.Attempts, "conflicts", r.Conflicts}
+		if err != nil {
+			h.Log.Error("rollup failed", append(attrs, "error", err)...)
+			return
+		}
+		h.Log.Info("rolled up", append(attrs, "outcome", string(r.Outcome), "inputs", r.Inputs, "rows", r.Rows, "requests", r.Requests)...)
+	}
 }
 
 // workContext ends shortly before the invocation's deadline.

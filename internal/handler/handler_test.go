@@ -37,6 +37,10 @@ import (
 	"github.com/pmdp/pmdp/internal/summary"
 )
 
+// today is the handler's clock: generated logs are of 2026-11-25 and 26,
+// inside the rollup sweep's window.
+var today = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+
 const (
 	logBucket = "logs"
 	awsDir    = "AWSLogs/123456789012/elasticloadbalancing/us-east-2/2026/11/26/"
@@ -46,7 +50,7 @@ const (
 // spyStore wraps the S3 store to count calls and to inject the failures
 // real S3 and real Lambda produce.
 type spyStore struct {
-	objstore.Store
+	objstore.ListStore
 	gets, puts atomic.Int64
 	failPut    func(n int64, key string) error // called for the nth Put (1-based)
 	// stall makes reading an object body wait until the context of its Get
@@ -58,7 +62,7 @@ type spyStore struct {
 
 func (s *spyStore) Get(ctx context.Context, bucket, key string) (*objstore.Object, error) {
 	s.gets.Add(1)
-	obj, err := s.Store.Get(ctx, bucket, key)
+	obj, err := s.ListStore.Get(ctx, bucket, key)
 	if err == nil && s.stall {
 		deadline, _ := ctx.Deadline()
 		select {
@@ -77,7 +81,7 @@ func (s *spyStore) Put(ctx context.Context, bucket, key string, body []byte, p o
 			return err
 		}
 	}
-	return s.Store.Put(ctx, bucket, key, body, p)
+	return s.ListStore.Put(ctx, bucket, key, body, p)
 }
 
 type stalledBody struct {
@@ -116,9 +120,11 @@ func newEnv(t *testing.T, cfg process.Config) *testEnv {
 			t.Fatal(err)
 		}
 	}
-	e := &testEnv{t: t, client: client, store: &spyStore{Store: objstore.S3{Client: client}}}
+	e := &testEnv{t: t, client: client, store: &spyStore{ListStore: objstore.S3{Client: client}}}
 	e.h = &Handler{
 		Processor: &process.Processor{Store: e.store, Config: cfg},
+		Rollups:   cfg.Rollups(e.store, ""),
+		Now:       func() time.Time { return today },
 		Log:       slog.New(slog.NewJSONHandler(&e.logs, nil)),
 		Metrics:   &e.metrics,
 	}
@@ -445,7 +451,8 @@ func TestEventsThatDoNothing(t *testing.T) {
 		{"logging test file", event(logBucket, "AWSLogs/123456789012/ELBAccessLogTestFile"), "skipped: not an access log"},
 		{"anything else", event(logBucket, "notes/todo.txt"), "skipped: not an access log"},
 		{"object already gone", event(logBucket, awsDir+albName), "object is gone; nothing to do"},
-		{"summary key: recursion guard", event(logBucket, "summaries/dt=2026-11-26/"+strings.TrimSuffix(albName, ".log.gz")+".log.gz"), "refused: the key is under the summary prefix; check the notification filter"},
+		{"summary key: recursion guard", event(logBucket, "summaries/dt=2026-11-26/"+strings.TrimSuffix(albName, ".log.gz")+".log.gz"), "refused: the key is under the summary or rollup prefix; check the notification filter"},
+		{"rollup key: recursion guard", event(logBucket, "rollups/dt=2026-11-26/x.log.gz"), "refused: the key is under the summary or rollup prefix; check the notification filter"},
 		{"no records", json.RawMessage(`{"Records":[]}`), "S3 notification without records"},
 		{"deletion", json.RawMessage(strings.Replace(string(event(logBucket, awsDir+albName)), "ObjectCreated:Put", "ObjectRemoved:Delete", 1)), "not an object creation; ignored"},
 	}

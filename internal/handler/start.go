@@ -38,12 +38,14 @@ func start(getenv func(string) string, out io.Writer) int {
 	}
 	h := &Handler{
 		Processor: &process.Processor{Store: store, Config: cfg},
+		Rollups:   cfg.Rollups(store, ""),
 		Log:       log,
 		Metrics:   out,
 	}
 	log.Info("configured",
 		"summary_bucket", cfg.SummaryBucket, "summary_prefix", cfg.SummaryPrefix,
-		"group_by", summary.Names(cfg.Dimensions), "format", string(cfg.Format))
+		"group_by", summary.Names(cfg.Dimensions), "format", string(cfg.Format),
+		"rollup_prefix", cfg.RollupPrefix, "rollup_days", cfg.RollupDays)
 	lambda.Start(h.Handle)
 	return 0 // not reached: lambda.Start serves until the process ends
 }

@@ -29,14 +29,16 @@ import (
 	"github.com/pmdp/pmdp/internal/loggen"
 	"github.com/pmdp/pmdp/internal/objstore"
 	"github.com/pmdp/pmdp/internal/objstoretest"
+	"github.com/pmdp/pmdp/internal/rollup"
 	"github.com/pmdp/pmdp/internal/s3event"
+	"github.com/pmdp/pmdp/internal/summary"
 )
 
 const e2eGroupBy = "path,query:ev"
 
 func TestEndToEnd(t *testing.T) {
 	p, _ := localtest.Start(t, "../../lambda", local.Config{
-		Interval: 2 * time.Second, GroupBy: e2eGroupBy, Backoff: 50 * time.Millisecond,
+		Interval: 2 * time.Second, RollupInterval: time.Second, GroupBy: e2eGroupBy, Backoff: 50 * time.Millisecond,
 	})
 	ctx := context.Background()
 
@@ -147,7 +149,74 @@ func TestEndToEnd(t *testing.T) {
 		}
 	}
 
-	// 4. Nothing failed.
+	// 4. Rollups: the schedule's sweeps roll up every date, each exactly
+	// the merge of its summaries, all of them together the expected counts.
+	checkRollups(t, p, func(got map[string]map[string]int64) bool {
+		total := map[string]int64{}
+		for _, rows := range got {
+			for k, n := range rows {
+				total[k] += n
+			}
+		}
+		return equalCounts(total, asJSON(sumCounts(want, wantGen)))
+	}, "the sweeps to roll up the collector's and the generated file's dates")
+
+	// A late file, of a date no sweep covers any more: its invocation rolls
+	// that date up at once.
+	var oldLog bytes.Buffer
+	oldRes, err := loggen.Write(&oldLog, loggen.Config{Seed: 22, Lines: 800, Start: time.Date(2020, 2, 29, 10, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldKey := strings.Replace(genKey, "_gen1.", "_old1.", 1)
+	delivered = p.Bridge.Stats().Delivered
+	put(t, p, oldKey, loggen.Gzip(oldLog.Bytes()))
+	waitFor(t, p.Bridge, func(st bridge.Stats) bool { return st.Delivered > delivered }, "the late file")
+	oldRows, err := oldRes.Expected([]string{"path", "query:ev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantOld := map[string]int64{}
+	for _, r := range oldRows {
+		wantOld[r.Values[0]+"|"+r.Values[1]] += r.Count
+	}
+	compare(t, "late file's rollup, right after its invocation", rollups(t, p)["2020-02-29"], asJSON(wantOld))
+
+	// A forced conflict: a builder here reads today's rollup, then, before
+	// it writes, another summary lands and the function's sweep rolls it
+	// up. The builder's conditional write is refused by the server (412);
+	// it reads again and finds the rollup current.
+	today := time.Now().UTC().Format(time.DateOnly)
+	extraKey := "summaries/dt=" + today + "/conflict-test.csv"
+	var raced bool
+	racer := racingStore{ListStore: objstore.S3{Client: p.S3}, rollupKey: rollup.Key("rollups/", today), before: func() {
+		if raced {
+			return
+		}
+		raced = true
+		if err := p.Put(ctx, extraKey, []byte("path,query:ev,count\n/conflict,forced,5\n")); err != nil {
+			t.Error(err)
+		}
+		if err := p.Sweep(ctx); err != nil {
+			t.Error(err)
+		}
+	}}
+	b := &rollup.Builder{Store: racer, Bucket: p.Bucket, SummaryPrefix: "summaries/", RollupPrefix: "rollups/",
+		Dimensions: summary.MustParseDimensions(e2eGroupBy)}
+	// Make sure this builder has something to write: a stale rollup.
+	if err := p.Put(ctx, rollup.Key("rollups/", today), []byte("{}\n")); err != nil {
+		t.Fatal(err)
+	}
+	built, err := b.Build(ctx, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !raced || built.Conflicts < 1 {
+		t.Errorf("build %+v: no conflict was forced", built)
+	}
+	checkRollups(t, p, func(got map[string]map[string]int64) bool { return got[today]["/conflict|forced"] == 5 }, "the forced conflict's summary")
+
+	// 5. Nothing failed.
 	if st := p.Bridge.Stats(); st.Failed != 0 {
 		t.Errorf("%d events failed", st.Failed)
 	}
@@ -155,7 +224,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("failure record is not empty:\n%s", b)
 	}
 
-	// 5. A corrupt file fails after Lambda's retries and lands in the
+	// 6. A corrupt file fails after Lambda's retries and lands in the
 	// failure record, naming the object.
 	badKey := strings.Replace(genKey, "_gen1.", "_bad1.", 1)
 	z := loggen.Gzip(plain.Bytes())
@@ -167,8 +236,9 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("failure record %q (%v)", record, err)
 	}
 
-	// 6. Close delivers the collector's last file and waits for its event:
-	// a request just before Close is summarized.
+	// 7. Close delivers the collector's last file, waits for its event and
+	// sweeps once more: a request just before Close is summarized and
+	// rolled up, once each.
 	children := local.Children(p)
 	groups := processGroups(t, children)
 	get(t, "GET", "/e?ev=last")
@@ -186,8 +256,17 @@ func TestEndToEnd(t *testing.T) {
 	if lastRows != 1 {
 		t.Errorf("the last request is counted in %d summaries, want 1", lastRows)
 	}
+	var lastRolledUp int64
+	files, _ := filepath.Glob(filepath.Join(p.BucketDir, "rollups", "dt=*", rollup.Name))
+	for _, name := range files {
+		b, _ := os.ReadFile(name)
+		lastRolledUp += int64(strings.Count(string(b), `{"path":"/e","query:ev":"last","count":1}`))
+	}
+	if lastRolledUp != 1 {
+		t.Errorf("the last request is in %d rollups, want 1", lastRolledUp)
+	}
 
-	// 7. Close left no process behind: neither the children nor what they
+	// 8. Close left no process behind: neither the children nor what they
 	// started. The emulator runs the function in a process group of its
 	// own, so each group seen while the pipeline ran must be gone.
 	if len(groups) <= len(children) {
@@ -323,4 +402,116 @@ func trim(s string) string {
 		return s[:60] + "…"
 	}
 	return s
+}
+
+// rollups reads every rollup, by date, as path|ev -> count.
+func rollups(t *testing.T, p *local.Pipeline) map[string]map[string]int64 {
+	t.Helper()
+	out := map[string]map[string]int64{}
+	for key, body := range objects(t, p, "rollups/") {
+		date := strings.TrimSuffix(strings.TrimPrefix(key, "rollups/dt="), "/"+rollup.Name)
+		out[date] = map[string]int64{}
+		r := summary.NewReader(strings.NewReader(body), summary.JSONL)
+		for {
+			values, n, err := r.Read()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", key, err)
+			}
+			out[date][strings.Join(values, "|")] += n
+		}
+	}
+	return out
+}
+
+// checkRollups waits until done holds for the rollups and every rollup is
+// exactly the merge of its date's summaries (as JSON text).
+func checkRollups(t *testing.T, p *local.Pipeline, done func(map[string]map[string]int64) bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		got := rollups(t, p)
+		perDate := map[string]map[string]int64{}
+		for key, body := range objects(t, p, "summaries/") {
+			date := strings.TrimPrefix(strings.Split(key, "/")[1], "dt=")
+			if perDate[date] == nil {
+				perDate[date] = map[string]int64{}
+			}
+			rows, _ := csv.NewReader(strings.NewReader(body)).ReadAll()
+			for _, r := range rows[1:] {
+				n, _ := strconv.ParseInt(r[2], 10, 64)
+				perDate[date][jsonText(r[0])+"|"+jsonText(r[1])] += n
+			}
+		}
+		consistent := len(got) == len(perDate)
+		for d, w := range perDate {
+			consistent = consistent && equalCounts(got[d], w)
+		}
+		if consistent && done(got) {
+			return
+		}
+		if time.Now().After(deadline) {
+			for d, w := range perDate {
+				compare(t, "rollup of "+d+" against its summaries", got[d], w)
+			}
+			t.Fatalf("waited 60 s for %s; bridge stats %+v", what, p.Bridge.Stats())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// racingStore runs before just before the first conditional write of
+// rollupKey, as another writer racing it would.
+type racingStore struct {
+	objstore.ListStore
+	rollupKey string
+	before    func()
+}
+
+func (s racingStore) Put(ctx context.Context, bucket, key string, body []byte, opts objstore.PutOptions) error {
+	if key == s.rollupKey {
+		s.before()
+	}
+	return s.ListStore.Put(ctx, bucket, key, body, opts)
+}
+
+func equalCounts(a, b map[string]int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, n := range a {
+		if b[k] != n {
+			return false
+		}
+	}
+	return true
+}
+
+func sumCounts(ms ...map[string]int64) map[string]int64 {
+	sum := map[string]int64{}
+	for _, m := range ms {
+		for k, n := range m {
+			sum[k] += n
+		}
+	}
+	return sum
+}
+
+// asJSON is counts with keys as rollups, JSON Lines, hold them.
+func asJSON(m map[string]int64) map[string]int64 {
+	out := map[string]int64{}
+	for k, n := range m {
+		out[jsonText(k)] += n
+	}
+	return out
+}
+
+// jsonText is s as a JSON string holds it: rollups are JSON Lines.
+func jsonText(s string) string {
+	b, _ := json.Marshal(s)
+	var out string
+	json.Unmarshal(b, &out)
+	return out
 }

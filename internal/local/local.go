@@ -51,10 +51,13 @@ type Config struct {
 	// DataDir holds the bucket's files (versitygw's posix back end) and
 	// the failure record. Required.
 	DataDir  string
-	Interval time.Duration          // collector's delivery interval; default 10 s
-	Response contract.FixedResponse // the listener's answer
-	GroupBy  string                 // function's PMDP_GROUP_BY; default date,path
-	Format   string                 // function's PMDP_FORMAT; default csv
+	Interval time.Duration // collector's delivery interval; default 10 s
+	// RollupInterval is how often the rollup sweep runs, as the stack's
+	// schedule runs it every hour; default Interval.
+	RollupInterval time.Duration
+	Response       contract.FixedResponse // the listener's answer
+	GroupBy        string                 // function's PMDP_GROUP_BY; default date,path
+	Format         string                 // function's PMDP_FORMAT; default csv
 	// The function's PMDP_INCLUDE and PMDP_EXCLUDE; default none.
 	Include, Exclude string
 	// Backoff before the bridge's first retry; default 1 s.
@@ -76,7 +79,7 @@ type Pipeline struct {
 	Bridge       *bridge.Bridge
 	Collector    *collector.Collector
 
-	cancel                        context.CancelFunc // stops the bridge and the collector
+	cancel                        context.CancelFunc // stops the bridge, the collector and the sweeps
 	stopCollector                 context.CancelFunc
 	collectorStopped              chan struct{}
 	procs                         []*exec.Cmd
@@ -133,7 +136,9 @@ func Start(ctx context.Context, cfg Config) (_ *Pipeline, err error) {
 		"AWS_REGION="+Region, "AWS_ACCESS_KEY_ID="+AccessKey, "AWS_SECRET_ACCESS_KEY="+SecretKey,
 		"AWS_ENDPOINT_URL_S3="+p.S3Endpoint,
 	)
-	settings := contract.Settings{GroupBy: cfg.GroupBy, Format: cfg.Format, Include: cfg.Include, Exclude: cfg.Exclude}.Env()
+	// The summary bucket is named, as the stack names it: the sweep has
+	// no log's bucket to fall back on.
+	settings := contract.Settings{SummaryBucket: Bucket, GroupBy: cfg.GroupBy, Format: cfg.Format, Include: cfg.Include, Exclude: cfg.Exclude}.Env()
 	for _, name := range slices.Sorted(maps.Keys(settings)) {
 		env = append(env, name+"="+settings[name])
 	}
@@ -200,7 +205,47 @@ func Start(ctx context.Context, cfg Config) (_ *Pipeline, err error) {
 	collectorCtx, stopCollector := context.WithCancel(runCtx)
 	p.stopCollector, p.collectorStopped = stopCollector, make(chan struct{})
 	go func() { defer close(p.collectorStopped); p.Collector.Run(collectorCtx) }()
+
+	// 5. The schedule: a rollup sweep every RollupInterval.
+	every := cfg.RollupInterval
+	if every <= 0 {
+		every = cfg.Interval
+	}
+	if every <= 0 {
+		every = 10 * time.Second
+	}
+	p.wg.Add(1)
+	go func() { defer p.wg.Done(); p.schedule(runCtx, every, cfg.Log.With("part", "schedule")) }()
 	return p, nil
+}
+
+// SweepEvent is what the stack's schedule sends the function: rebuild the
+// rollups of the last few dates.
+var SweepEvent = []byte(`{"pmdp":"rollup"}`)
+
+// schedule queues a sweep every interval until ctx is done.
+func (p *Pipeline) schedule(ctx context.Context, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := p.Bridge.Schedule(SweepEvent); err != nil {
+				log.Warn("rollup sweep not queued", "error", err)
+			}
+		}
+	}
+}
+
+// Sweep runs a rollup sweep now, through the bridge as the schedule does,
+// and returns once the bridge has nothing left to deliver.
+func (p *Pipeline) Sweep(ctx context.Context) error {
+	if err := p.Bridge.Schedule(SweepEvent); err != nil {
+		return err
+	}
+	return p.Bridge.WaitIdle(ctx)
 }
 
 // notifiedStore is the collector's store: a Put returns once the bridge has
@@ -265,9 +310,9 @@ func (p *Pipeline) serve(h http.Handler) (*http.Server, string, error) {
 }
 
 // Close stops the collector (its server, then its Run, which delivers the
-// last file), waits for the bridge to finish what is queued (at most 30 s),
-// then stops the bridge and the child processes it started. It is safe to
-// call more than once.
+// last file), waits for the bridge to finish what is queued and for one
+// last rollup sweep (at most 30 s in all), then stops the bridge and the
+// child processes it started. It is safe to call more than once.
 func (p *Pipeline) Close() error {
 	p.closed.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -281,6 +326,7 @@ func (p *Pipeline) Close() error {
 			p.stopCollector()
 			<-p.collectorStopped
 			_ = p.Bridge.WaitIdle(ctx)
+			_ = p.Sweep(ctx) // so that the rollups hold the last file too
 		}
 		p.cancel()
 		if p.bridgeServer != nil {

@@ -30,3 +30,19 @@ func ExampleStore() {
 	// true logs/AWSLogs/gone.log.gz: object not found
 	// map["summaries/dt=2026-11-26/a.csv":"date,count\n2026-11-26,3\n"]
 }
+
+// A test makes the next conditional write of a key meet a conflict (S3's
+// 409), then lets the retry through.
+func ExampleStore_Before() {
+	ctx := context.Background()
+	var store objstoretest.Store
+	store.Before(objstoretest.OpPut, "rollups/dt=2026-11-26/rollup.jsonl", func() error { return objstore.ErrConflict })
+	create := objstore.PutOptions{IfNoneMatch: "*"}
+	for range 2 {
+		err := store.Put(ctx, "logs", "rollups/dt=2026-11-26/rollup.jsonl", []byte("{}\n"), create)
+		fmt.Println(errors.Is(err, objstore.ErrConflict), err)
+	}
+	// Output:
+	// true logs/rollups/dt=2026-11-26/rollup.jsonl: put: conditional request conflict
+	// false <nil>
+}

@@ -229,3 +229,98 @@ func TestObjects(t *testing.T) {
 		}
 	})
 }
+
+func TestStoreBehavesLikeS3(t *testing.T) {
+	TestListStore(t, &Store{}, "bkt", "conformance/")
+}
+
+func TestBefore(t *testing.T) {
+	ctx := context.Background()
+	var s Store
+	s.Put(ctx, "b", "k", []byte("v1"), objstore.PutOptions{})
+	v1, _ := s.Head(ctx, "b", "k")
+
+	// Two 409s, then the write goes through.
+	s.Before(OpPut, "k", func() error { return objstore.ErrConflict })
+	s.Before(OpPut, "k", func() error { return objstore.ErrConflict })
+	for i := range 2 {
+		err := s.Put(ctx, "b", "k", []byte("v2"), objstore.PutOptions{IfMatch: v1.ETag})
+		if !errors.Is(err, objstore.ErrConflict) || !strings.Contains(err.Error(), "b/k: put:") {
+			t.Fatalf("put %d: %v, want ErrConflict naming b/k", i+1, err)
+		}
+	}
+	if got := read(t, &s, "b", "k"); got != "v1" {
+		t.Errorf("a put failed by its hook wrote %q", got)
+	}
+	// Another key is not affected by a hook for k.
+	s.Before(OpPut, "k", func() error { return objstore.ErrConflict })
+	if err := s.Put(ctx, "b", "other", nil, objstore.PutOptions{}); err != nil {
+		t.Errorf("put of another key: %v", err)
+	}
+	s.Put(ctx, "b", "k", []byte("v2"), objstore.PutOptions{}) // takes the third hook
+	if got := read(t, &s, "b", "k"); got != "v1" {
+		t.Errorf("the third hook did not fail its put: %q", got)
+	}
+
+	// A racing writer, run by the hook, changes the object between a
+	// read and the conditional write that depends on it.
+	s.Before(OpPut, "k", func() error {
+		return s.Put(ctx, "b", "k", []byte("racer"), objstore.PutOptions{})
+	})
+	err := s.Put(ctx, "b", "k", []byte("v2"), objstore.PutOptions{IfMatch: v1.ETag})
+	if !errors.Is(err, objstore.ErrPreconditionFailed) {
+		t.Errorf("put after a racing write: %v, want ErrPreconditionFailed", err)
+	}
+	if got := read(t, &s, "b", "k"); got != "racer" {
+		t.Errorf("after the race: %q, want the racer's", got)
+	}
+
+	// Hooks on the other calls, each used once.
+	var calls []Op
+	for _, op := range []Op{OpGet, OpHead, OpList} {
+		key := "k"
+		if op == OpList {
+			key = "pre/"
+		}
+		s.Before(op, key, func() error { calls = append(calls, op); return nil })
+	}
+	for range 2 {
+		s.Get(ctx, "b", "k")
+		s.Head(ctx, "b", "k")
+		s.List(ctx, "b", "pre/")
+		s.List(ctx, "b", "pre") // another prefix: not the hook's
+	}
+	if want := []Op{OpGet, OpHead, OpList}; !reflect.DeepEqual(calls, want) {
+		t.Errorf("hooks ran for %v, want %v once each", calls, want)
+	}
+	s.Before(OpHead, "k", func() error { return errors.New("SlowDown") })
+	if _, err := s.Head(ctx, "b", "k"); err == nil || !strings.Contains(err.Error(), "b/k: head: SlowDown") {
+		t.Errorf("Head with a failing hook: %v", err)
+	}
+}
+
+func TestKeepsWhatPutSays(t *testing.T) {
+	ctx := context.Background()
+	var s Store
+	meta := map[string]string{"pmdp-inputs": "3"}
+	s.Put(ctx, "b", "k", []byte("x"), objstore.PutOptions{ContentType: "text/csv", Metadata: meta})
+	meta["pmdp-inputs"] = "changed by the caller"
+	info, err := s.Head(ctx, "b", "k")
+	if err != nil || info.Metadata["pmdp-inputs"] != "3" || s.ContentType("b", "k") != "text/csv" {
+		t.Errorf("Head = %+v, %v; content type %q", info, err, s.ContentType("b", "k"))
+	}
+	info.Metadata["pmdp-inputs"] = "changed by a reader"
+	if again, _ := s.Head(ctx, "b", "k"); again.Metadata["pmdp-inputs"] != "3" {
+		t.Error("a reader changed the stored metadata")
+	}
+	s.Delete("b", "k")
+	if _, err := s.Head(ctx, "b", "k"); !errors.Is(err, objstore.ErrNotFound) {
+		t.Errorf("after Delete: %v", err)
+	}
+	if err := s.Put(ctx, "b", "k", nil, objstore.PutOptions{IfMatch: `"x"`, IfNoneMatch: "*"}); err == nil {
+		t.Error("a put with both conditions succeeded")
+	}
+	if err := s.Put(ctx, "b", "k", nil, objstore.PutOptions{IfNoneMatch: `"x"`}); err == nil {
+		t.Error("If-None-Match with an ETag succeeded; S3 takes only *")
+	}
+}

@@ -3,6 +3,8 @@ package process
 import (
 	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/logkey"
+	"github.com/pmdp/pmdp/internal/objstore"
+	"github.com/pmdp/pmdp/internal/rollup"
 	"github.com/pmdp/pmdp/internal/summary"
 )
 
@@ -22,6 +24,11 @@ type Config struct {
 	// Filter says which requests are counted; the zero Filter counts
 	// every one.
 	Filter summary.Filter
+	// RollupPrefix starts every daily rollup key, in the summary bucket;
+	// keys under it are never processed as logs either.
+	RollupPrefix string
+	// RollupDays is the sweep's window: the last RollupDays UTC dates.
+	RollupDays int
 }
 
 // NewConfig checks s with s.Validate and returns the configuration it
@@ -44,7 +51,12 @@ func NewConfig(s contract.Settings) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	return Config{SummaryBucket: s.SummaryBucket, SummaryPrefix: s.SummaryPrefix, Dimensions: dims, Format: format, Filter: filter}, nil
+	days, err := contract.ParseRollupDays(s.RollupDays)
+	if err != nil {
+		return Config{}, err
+	}
+	return Config{SummaryBucket: s.SummaryBucket, SummaryPrefix: s.SummaryPrefix, Dimensions: dims, Format: format, Filter: filter,
+		RollupPrefix: s.RollupPrefix, RollupDays: days}, nil
 }
 
 // ConfigFromEnv is the function's configuration, read from its environment
@@ -56,13 +68,26 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 
 // DefaultConfig is the configuration of the zero Settings: CSV grouped by
 // date and path under summaries/ in the log's own bucket, every request
-// counted.
+// counted, rollups under rollups/ swept over three days.
 func DefaultConfig() Config {
+	days, _ := contract.ParseRollupDays(contract.DefaultRollupDays)
 	return Config{
 		SummaryPrefix: contract.DefaultSummaryPrefix,
 		Dimensions:    summary.MustParseDimensions(contract.DefaultGroupBy),
 		Format:        summary.Format(contract.DefaultFormat),
+		RollupPrefix:  contract.DefaultRollupPrefix,
+		RollupDays:    days,
 	}
+}
+
+// Rollups is the builder of the rollups of summaries written with c into
+// bucket (c.SummaryBucket, or the log's bucket when that is ""): grouped
+// by c's dimensions.
+func (c Config) Rollups(store objstore.ListStore, bucket string) *rollup.Builder {
+	if c.SummaryBucket != "" {
+		bucket = c.SummaryBucket
+	}
+	return &rollup.Builder{Store: store, Bucket: bucket, SummaryPrefix: c.SummaryPrefix, RollupPrefix: c.RollupPrefix, Dimensions: c.Dimensions}
 }
 
 // SummaryKey is where the summary of one date of the log at key goes:

@@ -17,13 +17,16 @@ func TestNewConfig(t *testing.T) {
 		check    func(t *testing.T, cfg Config)
 	}{
 		{"defaults", contract.Settings{}, nil, func(t *testing.T, cfg Config) {
-			if cfg.SummaryBucket != "" || cfg.SummaryPrefix != "summaries/" || summary.Names(cfg.Dimensions) != "date,path" || cfg.Format != summary.CSV {
+			if cfg.SummaryBucket != "" || cfg.SummaryPrefix != "summaries/" || summary.Names(cfg.Dimensions) != "date,path" || cfg.Format != summary.CSV ||
+				cfg.RollupPrefix != "rollups/" || cfg.RollupDays != 3 {
 				t.Errorf("defaults %+v", cfg)
 			}
 		}},
-		{"all set", contract.Settings{SummaryBucket: "out", SummaryPrefix: "counts/", GroupBy: "date, query:ev", Format: "jsonl", Include: "bot = no", Exclude: "action=redirect"}, nil,
+		{"all set", contract.Settings{SummaryBucket: "out", SummaryPrefix: "counts/", GroupBy: "date, query:ev", Format: "jsonl", Include: "bot = no", Exclude: "action=redirect",
+			RollupPrefix: "daily/", RollupDays: "7"}, nil,
 			func(t *testing.T, cfg Config) {
-				if cfg.SummaryBucket != "out" || cfg.SummaryPrefix != "counts/" || summary.Names(cfg.Dimensions) != "date,query:ev" || cfg.Format != summary.JSONL {
+				if cfg.SummaryBucket != "out" || cfg.SummaryPrefix != "counts/" || summary.Names(cfg.Dimensions) != "date,query:ev" || cfg.Format != summary.JSONL ||
+					cfg.RollupPrefix != "daily/" || cfg.RollupDays != 7 {
 					t.Errorf("config %+v", cfg)
 				}
 				if cfg.Filter.Include() != "bot=no" || cfg.Filter.Exclude() != "action=redirect" {
@@ -37,9 +40,10 @@ func TestNewConfig(t *testing.T) {
 					t.Errorf("dimensions %q", summary.Names(cfg.Dimensions))
 				}
 			}},
-		{"everything wrong at once", contract.Settings{SummaryPrefix: "counts", GroupBy: "date,colour", Format: "xml", Include: "bot=maybe", Exclude: "action"},
+		{"everything wrong at once", contract.Settings{SummaryPrefix: "counts", GroupBy: "date,colour", Format: "xml", Include: "bot=maybe", Exclude: "action",
+			RollupPrefix: "summaries/", RollupDays: "0"},
 			[]string{contract.EnvSummaryPrefix, "must end in /", contract.EnvGroupBy, `"colour"`, contract.EnvFormat, `"xml"`,
-				contract.EnvInclude + `: clause "bot=maybe"`, contract.EnvExclude + `: clause "action"`}, nil},
+				contract.EnvInclude + `: clause "bot=maybe"`, contract.EnvExclude + `: clause "action"`, contract.EnvRollupDays + ": "}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,5 +112,18 @@ func TestSummaryKey(t *testing.T) {
 				t.Errorf("SummaryKey = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestRollups(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Dimensions = summary.MustParseDimensions("hour,query:ev")
+	b := cfg.Rollups(nil, "logs")
+	if b.Bucket != "logs" || b.SummaryPrefix != "summaries/" || b.RollupPrefix != "rollups/" || summary.Names(b.Dimensions) != "hour,query:ev" {
+		t.Errorf("builder %+v", b)
+	}
+	cfg.SummaryBucket = "reports"
+	if b := cfg.Rollups(nil, "logs"); b.Bucket != "reports" {
+		t.Errorf("with a summary bucket: %q", b.Bucket)
 	}
 }

@@ -19,9 +19,9 @@ import (
 	"github.com/pmdp/pmdp/internal/summary"
 )
 
-// ErrRecursion is returned for a key under the summary prefix: processing
-// it would let the function trigger itself.
-var ErrRecursion = errors.New("key is under the summary prefix; refusing to process a summary as a log")
+// ErrRecursion is returned for a key under the summary or rollup prefix:
+// processing it would let the function trigger itself.
+var ErrRecursion = errors.New("key is under the summary or rollup prefix; refusing to process the function's own output as a log")
 
 // Outcome is what Process did with an object.
 type Outcome string
@@ -30,7 +30,7 @@ const (
 	Summarized Outcome = "summarized" // summaries written
 	Skipped    Outcome = "skipped"    // not an access log
 	Gone       Outcome = "gone"       // deleted before it could be read
-	Refused    Outcome = "refused"    // under the summary prefix
+	Refused    Outcome = "refused"    // under the summary or rollup prefix
 )
 
 // Report describes one processed object, for logs and metrics.
@@ -42,6 +42,7 @@ type Report struct {
 	Stats       Stats         // lines, rejections, lines filtered out
 	Requests    int64         // requests counted
 	Outputs     []string      // summary keys written, in date order
+	Dates       []string      // their UTC dates, YYYY-MM-DD
 	Duration    time.Duration // from start to the last summary written
 	// Lag is the time from the end of the interval the log covers (from
 	// its name) to the end of processing; 0 when the name has no interval.
@@ -67,8 +68,8 @@ func (p *Processor) now() time.Time {
 
 // Process summarizes bucket/key (the key as stored, not URL-encoded). An
 // object that is not an access log is Skipped and one already deleted is
-// Gone, both without error. A key under the summary prefix returns
-// ErrRecursion. Any other failure (unreadable, corrupt, a write refused,
+// Gone, both without error. A key under the summary or rollup prefix
+// returns ErrRecursion. Any other failure (unreadable, corrupt, a write refused,
 // ctx done) is an error naming the object; summaries written before it are
 // complete objects that a retry rewrites identically.
 func (p *Processor) Process(ctx context.Context, bucket, key string) (Report, error) {
@@ -79,7 +80,7 @@ func (p *Processor) Process(ctx context.Context, bucket, key string) (Report, er
 	if out == "" {
 		out = bucket
 	}
-	if out == bucket && strings.HasPrefix(key, p.Config.SummaryPrefix) {
+	if out == bucket && (strings.HasPrefix(key, p.Config.SummaryPrefix) || (p.Config.RollupPrefix != "" && strings.HasPrefix(key, p.Config.RollupPrefix))) {
 		rep.Outcome = Refused
 		return rep, fmt.Errorf("%s/%s: %w", bucket, key, ErrRecursion)
 	}
@@ -144,6 +145,7 @@ func (p *Processor) Process(ctx context.Context, bucket, key string) (Report, er
 			return rep, fmt.Errorf("%s/%s: writing summary: %w", bucket, key, err)
 		}
 		rep.Outputs = append(rep.Outputs, outKey)
+		rep.Dates = append(rep.Dates, d)
 		rep.Requests += s.Requests()
 	}
 	end := p.now()

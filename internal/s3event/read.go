@@ -17,15 +17,20 @@ import (
 // a Lambda on-failure destination's record does ({"requestPayload":
 // <event>, ...}) and the local pipeline's failure record does ({"event":
 // <event>, ...}), so what a failure queue or file holds can be fed back as
-// it is. A document without records is an error, since it names nothing
-// to process.
+// it is. A scheduled rollup sweep ({"pmdp": ...}), which fails into the
+// same queue, names no object and is passed over. A document without
+// records is an error, since it names nothing to process.
 func Read(r io.Reader) ([]events.S3EventRecord, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, err
 	}
 	if json.Valid(data) {
-		return records(data)
+		recs, err := records(data)
+		if err == nil && len(recs) == 0 {
+			err = errors.New("no S3 event records: a rollup sweep ('pmdp rollup' does its work)")
+		}
+		return recs, err
 	}
 	var all []events.S3EventRecord
 	sc := bufio.NewScanner(bytes.NewReader(data))
@@ -61,6 +66,10 @@ func records(doc []byte) ([]events.S3EventRecord, error) {
 		return nil, err
 	}
 	ev := d.S3Event
+	var sweep struct {
+		Op string `json:"pmdp"`
+	}
+	_ = json.Unmarshal(doc, &sweep) // doc is valid JSON: decoded above
 	for _, inner := range []json.RawMessage{d.RequestPayload, d.Event} {
 		// Only an object carries an event; JSON matches names in any case,
 		// so "event" also catches the "Event": "s3:TestEvent" of S3's test
@@ -69,7 +78,11 @@ func records(doc []byte) ([]events.S3EventRecord, error) {
 			if err := json.Unmarshal(inner, &ev); err != nil {
 				return nil, err
 			}
+			_ = json.Unmarshal(inner, &sweep)
 		}
+	}
+	if sweep.Op != "" {
+		return nil, nil
 	}
 	if len(ev.Records) == 0 {
 		return nil, errors.New("no S3 event records")
