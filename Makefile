@@ -35,6 +35,7 @@ FUZZ_TARGETS := \
 	./internal/accesslog:FuzzParse \
 	./internal/accesslog:FuzzParseLenient \
 	./internal/summary:FuzzQueryValue \
+	./internal/summary:FuzzReaderRoundTrip \
 	./internal/logkey:FuzzClassify
 
 .PHONY: all test fmt-check vet unit infra-test fuzz lint bench build lambda tools local e2e synth bootstrap deploy diff destroy clean distclean
