@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"slices"
 )
 
 // Airlift's format tags, the first byte of a serialized sketch.
@@ -31,6 +32,7 @@ func (s *Sketch) AppendBinary(b []byte) ([]byte, error) {
 	p := s.precision()
 	if s.registers == nil {
 		// tag | p | u16 n | n × u32 entry, little-endian
+		b = slices.Grow(b, 4+4*len(s.entries))
 		b = append(b, tagSparseV2, p)
 		b = binary.LittleEndian.AppendUint16(b, uint16(len(s.entries)))
 		for _, e := range s.entries {
@@ -43,26 +45,26 @@ func (s *Sketch) AppendBinary(b []byte) ([]byte, error) {
 	// k × u16 bucket | k × u8 overflow. The baseline is the smallest
 	// register, even buckets take the high nibble, and overflow entries are
 	// sorted by bucket, so equal sketches serialize alike.
-	baseline := s.registers[0]
+	baseline := slices.Min(s.registers)
+	overflows := 0
 	for _, v := range s.registers {
-		baseline = min(baseline, v)
+		if v-baseline > maxDelta {
+			overflows++
+		}
 	}
+	b = slices.Grow(b, 3+len(s.registers)/2+2+3*overflows)
 	b = append(b, tagDenseV2, p, baseline)
 	for i := 0; i < len(s.registers); i += 2 {
 		hi := min(s.registers[i]-baseline, maxDelta)
 		lo := min(s.registers[i+1]-baseline, maxDelta)
 		b = append(b, hi<<4|lo)
 	}
-	countAt := len(b)
-	b = append(b, 0, 0)
-	overflows := 0
+	b = binary.LittleEndian.AppendUint16(b, uint16(overflows))
 	for bucket, v := range s.registers {
 		if v-baseline > maxDelta {
 			b = binary.LittleEndian.AppendUint16(b, uint16(bucket))
-			overflows++
 		}
 	}
-	binary.LittleEndian.PutUint16(b[countAt:], uint16(overflows))
 	for _, v := range s.registers {
 		if v-baseline > maxDelta {
 			b = append(b, v-baseline-maxDelta)
@@ -139,8 +141,8 @@ func decodeSparse(data []byte, p uint8) (*Sketch, error) {
 		return nil, fmt.Errorf("hll: sparse sketch truncated at byte %d of at least %d", len(data), header)
 	}
 	n := int(binary.LittleEndian.Uint16(data[2:]))
-	if err := checkLength(data, header+4*n, fmt.Sprintf("sparse sketch of %d entries", n)); err != nil {
-		return nil, err
+	if want := header + 4*n; len(data) != want {
+		return nil, lengthError(data, want, fmt.Sprintf("sparse sketch of %d entries", n))
 	}
 	s := &Sketch{p: p, entries: make([]uint32, n)}
 	for i := range s.entries {
@@ -186,8 +188,8 @@ func decodeDense(data []byte, p uint8) (*Sketch, error) {
 	if data[0] == tagDenseV1 {
 		// u16 bucket | u8 overflow, signed as Airlift reads them: a
 		// negative bucket or a value of zero or less means none.
-		if err := checkLength(data, overflowsAt+3, fmt.Sprintf("dense v1 sketch of %d buckets", m)); err != nil {
-			return nil, err
+		if want := overflowsAt + 3; len(data) != want {
+			return nil, lengthError(data, want, fmt.Sprintf("dense v1 sketch of %d buckets", m))
 		}
 		bucket := int16(binary.LittleEndian.Uint16(data[overflowsAt:]))
 		value := int8(data[overflowsAt+2])
@@ -204,8 +206,8 @@ func decodeDense(data []byte, p uint8) (*Sketch, error) {
 		if k > m {
 			return nil, fmt.Errorf("hll: byte %d: %d overflow entries for %d buckets", overflowsAt, k, m)
 		}
-		if err := checkLength(data, overflowsAt+2+3*k, fmt.Sprintf("dense sketch of %d buckets and %d overflow entries", m, k)); err != nil {
-			return nil, err
+		if want := overflowsAt + 2 + 3*k; len(data) != want {
+			return nil, lengthError(data, want, fmt.Sprintf("dense sketch of %d buckets and %d overflow entries", m, k))
 		}
 		overflowBuckets = make([]int, k)
 		for i := range overflowBuckets {
@@ -234,15 +236,12 @@ func decodeDense(data []byte, p uint8) (*Sketch, error) {
 	return s, nil
 }
 
-// checkLength tells whether data, which holds what, is want bytes long.
-func checkLength(data []byte, want int, what string) error {
-	switch {
-	case len(data) < want:
+// lengthError tells how data, which holds what, is not want bytes long.
+func lengthError(data []byte, want int, what string) error {
+	if len(data) < want {
 		return fmt.Errorf("hll: %s truncated at byte %d of %d", what, len(data), want)
-	case len(data) > want:
-		return fmt.Errorf("hll: byte %d: %d bytes after the end of a %s", want, len(data)-want, what)
 	}
-	return nil
+	return fmt.Errorf("hll: byte %d: %d bytes after the end of a %s", want, len(data)-want, what)
 }
 
 // delta returns a bucket's 4 bits: even buckets are the high nibble.

@@ -247,24 +247,31 @@ func (s *Sketch) Estimate() int64 {
 	}
 	m := len(s.registers)
 	zeros := 0
-	for _, v := range s.registers {
-		if v == 0 {
-			zeros++
-		}
-	}
-	if float64(zeros) > linearCountingMinZeros*float64(m) {
-		return int64(math.Round(linearCounting(zeros, m)))
-	}
 	// Summed in bucket order, as Airlift does, so that the floating-point
 	// result, and its rounding, are the same.
 	sum := 0.0
 	for _, v := range s.registers {
-		sum += 1 / float64(uint64(1)<<v)
+		if v == 0 {
+			zeros++
+		}
+		sum += inversePowersOf2[v]
+	}
+	if float64(zeros) > linearCountingMinZeros*float64(m) {
+		return int64(math.Round(linearCounting(zeros, m)))
 	}
 	p := s.precision()
 	raw := alpha(p) * float64(m) * float64(m) / sum
 	return int64(math.Round(correctBias(raw, p)))
 }
+
+// inversePowersOf2[v] is 2^-v, exactly, for every register value: at most
+// 64 - minPrecision + 1.
+var inversePowersOf2 = func() (t [64 - minPrecision + 2]float64) {
+	for v := range t {
+		t[v] = math.Ldexp(1, -v)
+	}
+	return t
+}()
 
 func linearCounting(zeros, buckets int) float64 {
 	return float64(buckets) * math.Log(float64(buckets)/float64(zeros))
