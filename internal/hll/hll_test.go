@@ -84,19 +84,21 @@ func distinctIndexHash(i int) uint64 {
 	return uint64(i)<<(64-sparseIndexBits) | 1<<20
 }
 
+// TestSparseUntil511Entries checks that a sketch turns dense when Airlift's
+// would on adding values: at the 512th entry.
 func TestSparseUntil511Entries(t *testing.T) {
 	s := New()
-	for i := range maxSparseEntries {
+	for i := range 511 {
 		s.AddHash(distinctIndexHash(i))
 	}
-	if b := mustMarshal(t, s); b[0] != tagSparseV2 || len(b) != 4+4*maxSparseEntries {
-		t.Fatalf("511 entries: tag %d, %d bytes; want sparse, %d bytes", b[0], len(b), 4+4*maxSparseEntries)
+	if b := mustMarshal(t, s); b[0] != tagSparseV2 || len(b) != 4+4*511 {
+		t.Fatalf("511 entries: tag %d, %d bytes; want sparse, %d bytes", b[0], len(b), 4+4*511)
 	}
 	s.AddHash(distinctIndexHash(0) | 1) // same index: no new entry
 	if b := mustMarshal(t, s); b[0] != tagSparseV2 {
 		t.Fatalf("a value of an existing entry made the sketch dense")
 	}
-	s.AddHash(distinctIndexHash(maxSparseEntries))
+	s.AddHash(distinctIndexHash(511))
 	if b := mustMarshal(t, s); b[0] != tagDenseV2 {
 		t.Fatalf("512 entries: tag %d, want dense", b[0])
 	}
@@ -112,7 +114,7 @@ func TestSparseUntil511Entries(t *testing.T) {
 		if err := a.Merge(b); err != nil {
 			t.Fatal(err)
 		}
-		wantDense := sizes[0]+sizes[1] > maxSparseEntries
+		wantDense := sizes[0]+sizes[1] > 511
 		if gotDense := a.registers != nil; gotDense != wantDense {
 			t.Errorf("merge of %d and %d entries: dense %v, want %v", sizes[0], sizes[1], gotDense, wantDense)
 		}
@@ -158,6 +160,29 @@ func TestMergeIsUnion(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestMergeKeepsLarger checks that where both sketches have a value for
+// an entry or register, the merge keeps the larger, in either order.
+func TestMergeKeepsLarger(t *testing.T) {
+	// Two hashes of sparse index 5 and dense bucket 0, with fewer and more
+	// zeros after the index.
+	const index = 5 << (64 - sparseIndexBits)
+	few, many := uint64(index|1<<30), uint64(index|1<<10)
+	for _, dense := range []bool{false, true} {
+		want := mustMarshal(t, func() *Sketch { s := sketchOf(precision, dense); s.AddHash(many); return s }())
+		for _, order := range [][2]uint64{{few, many}, {many, few}} {
+			a, b := sketchOf(precision, dense), sketchOf(precision, dense)
+			a.AddHash(order[0])
+			b.AddHash(order[1])
+			if err := a.Merge(b); err != nil {
+				t.Fatal(err)
+			}
+			if got := mustMarshal(t, a); !bytes.Equal(got, want) {
+				t.Errorf("dense=%v, %#x merged into %#x: %s", dense, order[1], order[0], diffHex(got, want))
+			}
+		}
 	}
 }
 
