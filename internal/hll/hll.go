@@ -1,9 +1,14 @@
 // Package hll implements the HyperLogLog sketch of Trino and Athena
-// (Airlift's io.airlift.stats.cardinality), bit for bit: a sketch made here
-// and written with [Sketch.MarshalBinary] is what Athena's approx_set would
-// have made of the same values, so Athena merges it with its own sketches:
+// (Airlift's io.airlift.stats.cardinality) in its own serialization, so
+// that Athena merges the sketches written here with its own and counts
+// them:
 //
 //	SELECT cardinality(merge(CAST(from_base64(distinct_hll) AS HyperLogLog)))
+//
+// Given the same values, a sketch has the registers of Athena's
+// approx_set, [Sketch.Estimate] returns what cardinality() does, and
+// [Sketch.MarshalBinary] writes the bytes Airlift writes when it adds the
+// values one by one.
 //
 // A value is hashed as Airlift hashes a VARCHAR: murmur3_x64_128 of its
 // bytes with seed 0, keeping the first 64-bit word. Sketches have 4096
@@ -14,9 +19,12 @@
 // A sketch starts sparse, a sorted list of at most 511 entries (4 bytes
 // each), and turns dense, one register per bucket (4 KiB in memory, about
 // 2 KiB serialized), when a value or merge would take it past that, as
-// Airlift does when adding values. Which form a sketch has and every byte of
-// its serialization depend only on the set of values added to it and to the
-// sketches merged into it, never on their order.
+// Airlift does when adding values. (After a merge, Airlift may keep a few
+// more entries sparse, depending on its JVM's object sizes; either form
+// reads the same.)
+// Which form a sketch has and every byte of its serialization depend only
+// on the set of values added to it and to the sketches merged into it,
+// never on their order.
 //
 // # Privacy
 //
