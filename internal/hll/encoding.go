@@ -106,10 +106,12 @@ func (s *Sketch) UnmarshalText(text []byte) error {
 	return s.UnmarshalBinary(data)
 }
 
-// decode reads a sketch of any precision Athena supports. It accepts what
-// Airlift writes and rejects what Airlift could not have written (unsorted
-// entries, an overflow for a register that needs none, a register no hash
-// can reach), since such bytes are damaged.
+// decode reads a sketch of any precision Athena supports. Beyond what
+// Airlift's reader checks, it rejects bytes that no Airlift writer makes
+// and that have no single meaning: entries or overflow buckets out of
+// order or repeated, an overflow for a register that needs none, a
+// register no hash can reach. A dense baseline below every register is
+// read as it is, and written back as the smallest register.
 func decode(data []byte) (*Sketch, error) {
 	if len(data) == 0 {
 		return nil, fmt.Errorf("hll: empty input")
