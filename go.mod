@@ -18,6 +18,7 @@ require (
 	github.com/johannesboyne/gofakes3 v1.2.0
 	github.com/klauspost/compress v1.20.4
 	github.com/klauspost/readahead v1.4.0
+	github.com/twmb/murmur3 v1.2.2
 	github.com/x-way/crawlerdetect v0.2.31
 	go.uber.org/goleak v1.3.0
 	golang.org/x/term v0.47.0
