@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -21,10 +20,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/pmdp/pmdp/internal/cli"
 	"github.com/pmdp/pmdp/internal/contract"
@@ -107,19 +103,7 @@ type testEnv struct {
 // through a real aws-sdk-go-v2 client.
 func newEnv(t *testing.T, cfg process.Config) *testEnv {
 	t.Helper()
-	srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
-	t.Cleanup(srv.Close)
-	client := s3.New(s3.Options{
-		BaseEndpoint: aws.String(srv.URL),
-		UsePathStyle: true,
-		Region:       "us-east-2",
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-	})
-	for _, b := range []string{logBucket, "summaries-elsewhere"} {
-		if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	client := objstoretest.FakeS3(t, logBucket, "summaries-elsewhere")
 	e := &testEnv{t: t, client: client, store: &spyStore{ListStore: objstore.S3{Client: client}}}
 	e.h = &Handler{
 		Processor: &process.Processor{Store: e.store, Config: cfg},
@@ -332,28 +316,35 @@ func TestIdempotent(t *testing.T) {
 	log, _ := generated(t, 2, 3000)
 	key := awsDir + albName
 
-	reference := newEnv(t, process.DefaultConfig())
-	reference.put(key, gz(t, log))
+	// withLog is a new environment holding the log, not yet processed.
+	withLog := func(t *testing.T) *testEnv {
+		e := newEnv(t, process.DefaultConfig())
+		e.put(key, gz(t, log))
+		return e
+	}
+	reference := withLog(t)
 	if err := reference.h.Handle(context.Background(), event(logBucket, key)); err != nil {
 		t.Fatal(err)
 	}
 	want := reference.objects(logBucket, "summaries/")
+	checkSame := func(e *testEnv, after string) {
+		e.t.Helper()
+		if got := e.objects(logBucket, "summaries/"); !reflect.DeepEqual(got, want) {
+			e.t.Errorf("after %s: %q, want %q", after, keys(got), keys(want))
+		}
+	}
 
 	t.Run("delivered twice", func(t *testing.T) {
-		e := newEnv(t, process.DefaultConfig())
-		e.put(key, gz(t, log))
+		e := withLog(t)
 		for range 2 {
 			if err := e.h.Handle(context.Background(), event(logBucket, key)); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if got := e.objects(logBucket, "summaries/"); !reflect.DeepEqual(got, want) {
-			t.Errorf("after a duplicate delivery: %q, want %q", keys(got), keys(want))
-		}
+		checkSame(e, "a duplicate delivery")
 	})
 	t.Run("concurrent invocations", func(t *testing.T) {
-		e := newEnv(t, process.DefaultConfig())
-		e.put(key, gz(t, log))
+		e := withLog(t)
 		var wg sync.WaitGroup
 		errs := make([]error, 4)
 		for i := range errs {
@@ -363,13 +354,10 @@ func TestIdempotent(t *testing.T) {
 		if err := errors.Join(errs...); err != nil {
 			t.Fatal(err)
 		}
-		if got := e.objects(logBucket, "summaries/"); !reflect.DeepEqual(got, want) {
-			t.Errorf("after concurrent invocations: %q, want %q", keys(got), keys(want))
-		}
+		checkSame(e, "concurrent invocations")
 	})
 	t.Run("retry after a crash between two dates", func(t *testing.T) {
-		e := newEnv(t, process.DefaultConfig())
-		e.put(key, gz(t, log))
+		e := withLog(t)
 		e.store.failPut = func(n int64, key string) error {
 			if n == 2 {
 				return errors.New("connection reset by peer")
@@ -386,9 +374,7 @@ func TestIdempotent(t *testing.T) {
 		if err := e.h.Handle(context.Background(), event(logBucket, key)); err != nil {
 			t.Fatal(err)
 		}
-		if got := e.objects(logBucket, "summaries/"); !reflect.DeepEqual(got, want) {
-			t.Errorf("after the retry: %q, want %q", keys(got), keys(want))
-		}
+		checkSame(e, "the retry")
 	})
 }
 
