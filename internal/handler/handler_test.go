@@ -124,6 +124,14 @@ func (e *testEnv) put(key string, data []byte) {
 }
 
 // objects returns every object under prefix in bucket, by key.
+// handle has the handler take payload, and stops the test if it fails.
+func (e *testEnv) handle(payload json.RawMessage) {
+	e.t.Helper()
+	if err := e.h.Handle(context.Background(), payload); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 func (e *testEnv) objects(bucket, prefix string) map[string]string {
 	e.t.Helper()
 	out, err := objstoretest.Objects(context.Background(), objstore.S3{Client: e.client}, bucket, prefix)
@@ -181,9 +189,7 @@ func TestSummarizesEachDate(t *testing.T) {
 	}
 	key := awsDir + albName
 	e.put(key, gz(t, log))
-	if err := e.h.Handle(context.Background(), event(logBucket, key)); err != nil {
-		t.Fatal(err)
-	}
+	e.handle(event(logBucket, key))
 	got := e.objects(logBucket, "summaries/")
 	wantObjects := map[string]string{}
 	for d, csv := range want {
@@ -262,9 +268,7 @@ func TestFiltered(t *testing.T) {
 	log, want := generated(t, 9, 4000, "--exclude", "bot=yes", "--include", "method=GET|POST")
 	key := awsDir + albName
 	e.put(key, gz(t, log))
-	if err := e.h.Handle(context.Background(), event(logBucket, key)); err != nil {
-		t.Fatal(err)
-	}
+	e.handle(event(logBucket, key))
 	got := e.objects(logBucket, "summaries/")
 	for d, csv := range want {
 		if k := "summaries/dt=" + d + "/" + strings.TrimSuffix(albName, ".log.gz") + ".csv"; got[k] != csv {
@@ -323,9 +327,7 @@ func TestIdempotent(t *testing.T) {
 		return e
 	}
 	reference := withLog(t)
-	if err := reference.h.Handle(context.Background(), event(logBucket, key)); err != nil {
-		t.Fatal(err)
-	}
+	reference.handle(event(logBucket, key))
 	want := reference.objects(logBucket, "summaries/")
 	checkSame := func(e *testEnv, after string) {
 		e.t.Helper()
@@ -337,9 +339,7 @@ func TestIdempotent(t *testing.T) {
 	t.Run("delivered twice", func(t *testing.T) {
 		e := withLog(t)
 		for range 2 {
-			if err := e.h.Handle(context.Background(), event(logBucket, key)); err != nil {
-				t.Fatal(err)
-			}
+			e.handle(event(logBucket, key))
 		}
 		checkSame(e, "a duplicate delivery")
 	})
@@ -371,9 +371,7 @@ func TestIdempotent(t *testing.T) {
 		if n := len(e.objects(logBucket, "summaries/")); n != 1 {
 			t.Fatalf("%d summaries after the crash, want the first date's only", n)
 		}
-		if err := e.h.Handle(context.Background(), event(logBucket, key)); err != nil {
-			t.Fatal(err)
-		}
+		e.handle(event(logBucket, key))
 		checkSame(e, "the retry")
 	})
 }
@@ -391,9 +389,7 @@ func TestKeys(t *testing.T) {
 			e := newEnv(t, process.DefaultConfig())
 			key := tt.prefix + awsDir + albName
 			e.put(key, gz(t, log))
-			if err := e.h.Handle(context.Background(), event(logBucket, key)); err != nil {
-				t.Fatal(err)
-			}
+			e.handle(event(logBucket, key))
 			if e.store.gets.Load() != 1 {
 				t.Fatalf("%d gets", e.store.gets.Load())
 			}
@@ -412,9 +408,7 @@ func TestFixtureEvent(t *testing.T) {
 	e := newEnv(t, process.DefaultConfig())
 	log, _ := generated(t, 4, 100)
 	e.put("my logs/"+awsDir+albName, gz(t, log)) // the fixture's key, URL-decoded
-	if err := e.h.Handle(context.Background(), payload); err != nil {
-		t.Fatal(err)
-	}
+	e.handle(payload)
 	if n := len(e.objects(logBucket, "summaries/")); n == 0 {
 		t.Error("no summary written for the fixture event")
 	}
@@ -466,9 +460,7 @@ func TestRecursionGuardOnlyInTheSummaryBucket(t *testing.T) {
 	log, _ := generated(t, 5, 100)
 	key := "summaries/" + awsDir + albName // a log prefix that happens to look like the summary prefix
 	e.put(key, gz(t, log))
-	if err := e.h.Handle(context.Background(), event(logBucket, key)); err != nil {
-		t.Fatal(err)
-	}
+	e.handle(event(logBucket, key))
 	if n := len(e.objects("summaries-elsewhere", "summaries/")); n != 2 {
 		t.Errorf("%d summaries in the summary bucket, want 2", n)
 	}
@@ -624,9 +616,7 @@ func TestJSONLines(t *testing.T) {
 	log, want := generated(t, 8, 2000, "--format", "jsonl", "--group-by", "hour,query:ev")
 	key := awsDir + albName
 	e.put(key, gz(t, log))
-	if err := e.h.Handle(context.Background(), event(logBucket, key)); err != nil {
-		t.Fatal(err)
-	}
+	e.handle(event(logBucket, key))
 	if len(want) != 2 {
 		t.Fatalf("generated log covers %d dates, want 2 (it must span midnight)", len(want))
 	}
