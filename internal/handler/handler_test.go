@@ -154,8 +154,6 @@ func event(bucket string, keys ...string) json.RawMessage {
 	return b
 }
 
-func gz(_ *testing.T, data []byte) []byte { return loggen.Gzip(data) }
-
 // generated returns a log spanning midnight and, for each UTC date, what
 // `pmdp summarize` prints for that date's lines alone.
 func generated(t *testing.T, seed uint64, lines int, args ...string) (log []byte, perDate map[string]string) {
@@ -188,7 +186,7 @@ func TestSummarizesEachDate(t *testing.T) {
 		t.Fatalf("generated log covers %d dates, want 2 (it must span midnight)", len(want))
 	}
 	key := awsDir + albName
-	e.put(key, gz(t, log))
+	e.put(key, loggen.Gzip(log))
 	e.handle(event(logBucket, key))
 	got := e.objects(logBucket, "summaries/")
 	wantObjects := map[string]string{}
@@ -267,7 +265,7 @@ func TestFiltered(t *testing.T) {
 	e := newEnv(t, cfg)
 	log, want := generated(t, 9, 4000, "--exclude", "bot=yes", "--include", "method=GET|POST")
 	key := awsDir + albName
-	e.put(key, gz(t, log))
+	e.put(key, loggen.Gzip(log))
 	e.handle(event(logBucket, key))
 	got := e.objects(logBucket, "summaries/")
 	for d, csv := range want {
@@ -323,7 +321,7 @@ func TestIdempotent(t *testing.T) {
 	// withLog is a new environment holding the log, not yet processed.
 	withLog := func(t *testing.T) *testEnv {
 		e := newEnv(t, process.DefaultConfig())
-		e.put(key, gz(t, log))
+		e.put(key, loggen.Gzip(log))
 		return e
 	}
 	reference := withLog(t)
@@ -388,7 +386,7 @@ func TestKeys(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, process.DefaultConfig())
 			key := tt.prefix + awsDir + albName
-			e.put(key, gz(t, log))
+			e.put(key, loggen.Gzip(log))
 			e.handle(event(logBucket, key))
 			if e.store.gets.Load() != 1 {
 				t.Fatalf("%d gets", e.store.gets.Load())
@@ -407,7 +405,7 @@ func TestFixtureEvent(t *testing.T) {
 	}
 	e := newEnv(t, process.DefaultConfig())
 	log, _ := generated(t, 4, 100)
-	e.put("my logs/"+awsDir+albName, gz(t, log)) // the fixture's key, URL-decoded
+	e.put("my logs/"+awsDir+albName, loggen.Gzip(log)) // the fixture's key, URL-decoded
 	e.handle(payload)
 	if n := len(e.objects(logBucket, "summaries/")); n == 0 {
 		t.Error("no summary written for the fixture event")
@@ -459,7 +457,7 @@ func TestRecursionGuardOnlyInTheSummaryBucket(t *testing.T) {
 	e := newEnv(t, cfg)
 	log, _ := generated(t, 5, 100)
 	key := "summaries/" + awsDir + albName // a log prefix that happens to look like the summary prefix
-	e.put(key, gz(t, log))
+	e.put(key, loggen.Gzip(log))
 	e.handle(event(logBucket, key))
 	if n := len(e.objects("summaries-elsewhere", "summaries/")); n != 2 {
 		t.Errorf("%d summaries in the summary bucket, want 2", n)
@@ -468,7 +466,7 @@ func TestRecursionGuardOnlyInTheSummaryBucket(t *testing.T) {
 
 func TestFailures(t *testing.T) {
 	log, _ := generated(t, 6, 2000)
-	good := gz(t, log)
+	good := loggen.Gzip(log)
 	corruptKey := awsDir + strings.Replace(albName, "_a1.", "_bad.", 1)
 	goodKey := awsDir + albName
 	goneKey := awsDir + strings.Replace(albName, "_a1.", "_gone.", 1)
@@ -524,7 +522,7 @@ func TestStopsBeforeTheDeadline(t *testing.T) {
 	e := newEnv(t, process.DefaultConfig())
 	log, _ := generated(t, 7, 100)
 	key := awsDir + albName
-	e.put(key, gz(t, log))
+	e.put(key, loggen.Gzip(log))
 	e.store.stall = true
 	e.store.stalled = make(chan time.Time, 1)
 	e.h.StopMargin = time.Hour // so a tenth of the time left is the margin
@@ -615,7 +613,7 @@ func TestJSONLines(t *testing.T) {
 	e := newEnv(t, cfg)
 	log, want := generated(t, 8, 2000, "--format", "jsonl", "--group-by", "hour,query:ev")
 	key := awsDir + albName
-	e.put(key, gz(t, log))
+	e.put(key, loggen.Gzip(log))
 	e.handle(event(logBucket, key))
 	if len(want) != 2 {
 		t.Fatalf("generated log covers %d dates, want 2 (it must span midnight)", len(want))
