@@ -45,6 +45,22 @@ func fieldsOf(r *Record) map[string]string {
 	return m
 }
 
+// checkFields fails t unless r's fields named in want hold those values.
+// A name that is no field of Record stops the test, so that a typo in a
+// table cannot pass unnoticed.
+func checkFields(t *testing.T, r *Record, want map[string]string) {
+	t.Helper()
+	got := fieldsOf(r)
+	for k, w := range want {
+		if _, ok := got[k]; !ok {
+			t.Fatalf("test names unknown field %s", k)
+		}
+		if got[k] != w {
+			t.Errorf("%s = %q, want %q", k, got[k], w)
+		}
+	}
+}
+
 // testdataLines returns the lines of a file under testdata.
 func testdataLines(t testing.TB, name string) [][]byte {
 	t.Helper()
@@ -138,15 +154,7 @@ func TestParseALB(t *testing.T) {
 			if p.Format != FormatALB {
 				t.Errorf("detected format %v, want alb", p.Format)
 			}
-			got := fieldsOf(&r)
-			for k, want := range tt.want {
-				if _, ok := got[k]; !ok {
-					t.Fatalf("test names unknown field %s", k)
-				}
-				if got[k] != want {
-					t.Errorf("%s = %q, want %q", k, got[k], want)
-				}
-			}
+			checkFields(t, &r, tt.want)
 		})
 	}
 }
@@ -182,12 +190,7 @@ func TestParseClassic(t *testing.T) {
 			if err := p.Parse(lines[i], &r); err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			got := fieldsOf(&r)
-			for k, want := range tt.want {
-				if got[k] != want {
-					t.Errorf("%s = %q, want %q", k, got[k], want)
-				}
-			}
+			checkFields(t, &r, tt.want)
 		})
 	}
 }
@@ -298,15 +301,7 @@ func TestParseLenient(t *testing.T) {
 			if err := p.Parse([]byte(tt.line), &r); err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			got := fieldsOf(&r)
-			for k, want := range tt.want {
-				if _, ok := got[k]; !ok {
-					t.Fatalf("test names unknown field %s", k)
-				}
-				if got[k] != want {
-					t.Errorf("%s = %q, want %q", k, got[k], want)
-				}
-			}
+			checkFields(t, &r, tt.want)
 		})
 	}
 }

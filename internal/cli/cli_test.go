@@ -2,13 +2,14 @@ package cli
 
 import (
 	"bytes"
-	"compress/gzip"
 	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/pmdp/pmdp/internal/loggen"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -39,10 +40,10 @@ func layout(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	put(awsDir+"123456789012_elasticloadbalancing_us-east-2_app.pmdp.50dc6c495c0c9188_20261126T0005Z_10.0.1.5_a1.log.gz", gzipped(t, read(t, albSamples)))
-	put(awsDir+"123456789012_elasticloadbalancing_us-east-2_app.pmdp.50dc6c495c0c9188_20261126T1005Z_10.0.1.5_b2.log.gz", gzipped(t, read(t, "testdata/rejects.log")))
+	put(awsDir+"123456789012_elasticloadbalancing_us-east-2_app.pmdp.50dc6c495c0c9188_20261126T0005Z_10.0.1.5_a1.log.gz", loggen.Gzip(read(t, albSamples)))
+	put(awsDir+"123456789012_elasticloadbalancing_us-east-2_app.pmdp.50dc6c495c0c9188_20261126T1005Z_10.0.1.5_b2.log.gz", loggen.Gzip(read(t, "testdata/rejects.log")))
 	put(awsDir+"123456789012_elasticloadbalancing_us-east-2_my-classic_20150513T2340Z_10.0.1.6_c3.log", read(t, classicSamples))
-	put(awsDir+"conn_log_123456789012_elasticloadbalancing_us-east-2_app.pmdp.50dc6c495c0c9188_20261126T0005Z_10.0.1.5_d4.log.gz", gzipped(t, []byte("2026-11-26T00:00:00.000000Z 203.0.113.9 4431 443 TLSv1.3 - 0.001 - - - Success TID_0\n")))
+	put(awsDir+"conn_log_123456789012_elasticloadbalancing_us-east-2_app.pmdp.50dc6c495c0c9188_20261126T0005Z_10.0.1.5_d4.log.gz", loggen.Gzip([]byte("2026-11-26T00:00:00.000000Z 203.0.113.9 4431 443 TLSv1.3 - 0.001 - - - Success TID_0\n")))
 	put("AWSLogs/123456789012/ELBAccessLogTestFile", []byte("Enable AccessLog for ELB: pmdp at 2026-11-26T00:00:00.000Z"))
 	put("notes/README.txt", []byte("these are our logs\n"))
 	put(".hidden/skipped.log", read(t, albSamples))
@@ -56,17 +57,6 @@ func read(t *testing.T, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-func gzipped(t *testing.T, data []byte) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	w := gzip.NewWriter(&b)
-	w.Write(data)
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
 }
 
 // TestGolden runs the command on known inputs and compares its stdout,
@@ -150,7 +140,7 @@ func golden(t *testing.T, name, got string) {
 // are still counted and the exit status says something failed.
 func TestCorruptFileDoesNotStopTheRun(t *testing.T) {
 	dir := t.TempDir()
-	good := gzipped(t, read(t, albSamples))
+	good := loggen.Gzip(read(t, albSamples))
 	bad := filepath.Join(dir, "bad.log.gz")
 	if err := os.WriteFile(bad, good[:len(good)-30], 0o644); err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"path"
 	"path/filepath"
 	"slices"
@@ -14,10 +13,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/pmdp/pmdp/internal/loggen"
 	"github.com/pmdp/pmdp/internal/objstore"
@@ -34,29 +30,21 @@ func processName(random string) string {
 // the AWS SDK's standard variables at it.
 func fakeS3(t *testing.T) *s3.Client {
 	t.Helper()
-	return fakeS3Watched(t, func(s3 http.Handler) http.Handler { return s3 })
+	return fakeS3Watched(t, nil)
 }
 
 // fakeS3Watched is fakeS3 with the handler watch returns standing in front
 // of the server.
 func fakeS3Watched(t *testing.T, watch func(s3 http.Handler) http.Handler) *s3.Client {
 	t.Helper()
-	srv := httptest.NewServer(watch(gofakes3.New(s3mem.New()).Server()))
-	t.Cleanup(srv.Close)
-	t.Setenv("AWS_ENDPOINT_URL_S3", srv.URL)
+	client := objstoretest.FakeS3Behind(t, watch, "logs")
+	t.Setenv("AWS_ENDPOINT_URL_S3", aws.ToString(client.Options().BaseEndpoint))
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
 	t.Setenv("AWS_REGION", "us-east-1")
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	client := s3.New(s3.Options{
-		BaseEndpoint: aws.String(srv.URL), UsePathStyle: true, Region: "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-	})
-	if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("logs")}); err != nil {
-		t.Fatal(err)
-	}
 	return client
 }
 

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -21,10 +20,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/pmdp/pmdp/internal/cli"
 	"github.com/pmdp/pmdp/internal/contract"
@@ -107,19 +103,7 @@ type testEnv struct {
 // through a real aws-sdk-go-v2 client.
 func newEnv(t *testing.T, cfg process.Config) *testEnv {
 	t.Helper()
-	srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
-	t.Cleanup(srv.Close)
-	client := s3.New(s3.Options{
-		BaseEndpoint: aws.String(srv.URL),
-		UsePathStyle: true,
-		Region:       "us-east-2",
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-	})
-	for _, b := range []string{logBucket, "summaries-elsewhere"} {
-		if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	client := objstoretest.FakeS3(t, logBucket, "summaries-elsewhere")
 	e := &testEnv{t: t, client: client, store: &spyStore{ListStore: objstore.S3{Client: client}}}
 	e.h = &Handler{
 		Processor: &process.Processor{Store: e.store, Config: cfg},
@@ -140,6 +124,14 @@ func (e *testEnv) put(key string, data []byte) {
 }
 
 // objects returns every object under prefix in bucket, by key.
+// handle has the handler take payload, and stops the test if it fails.
+func (e *testEnv) handle(payload json.RawMessage) {
+	e.t.Helper()
+	if err := e.h.Handle(context.Background(), payload); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 func (e *testEnv) objects(bucket, prefix string) map[string]string {
 	e.t.Helper()
 	out, err := objstoretest.Objects(context.Background(), objstore.S3{Client: e.client}, bucket, prefix)
@@ -161,8 +153,6 @@ func event(bucket string, keys ...string) json.RawMessage {
 	}
 	return b
 }
-
-func gz(_ *testing.T, data []byte) []byte { return loggen.Gzip(data) }
 
 // generated returns a log spanning midnight and, for each UTC date, what
 // `pmdp summarize` prints for that date's lines alone.
@@ -196,10 +186,8 @@ func TestSummarizesEachDate(t *testing.T) {
 		t.Fatalf("generated log covers %d dates, want 2 (it must span midnight)", len(want))
 	}
 	key := awsDir + albName
-	e.put(key, gz(t, log))
-	if err := e.h.Handle(context.Background(), event(logBucket, key)); err != nil {
-		t.Fatal(err)
-	}
+	e.put(key, loggen.Gzip(log))
+	e.handle(event(logBucket, key))
 	got := e.objects(logBucket, "summaries/")
 	wantObjects := map[string]string{}
 	for d, csv := range want {
@@ -277,10 +265,8 @@ func TestFiltered(t *testing.T) {
 	e := newEnv(t, cfg)
 	log, want := generated(t, 9, 4000, "--exclude", "bot=yes", "--include", "method=GET|POST")
 	key := awsDir + albName
-	e.put(key, gz(t, log))
-	if err := e.h.Handle(context.Background(), event(logBucket, key)); err != nil {
-		t.Fatal(err)
-	}
+	e.put(key, loggen.Gzip(log))
+	e.handle(event(logBucket, key))
 	got := e.objects(logBucket, "summaries/")
 	for d, csv := range want {
 		if k := "summaries/dt=" + d + "/" + strings.TrimSuffix(albName, ".log.gz") + ".csv"; got[k] != csv {
@@ -332,28 +318,31 @@ func TestIdempotent(t *testing.T) {
 	log, _ := generated(t, 2, 3000)
 	key := awsDir + albName
 
-	reference := newEnv(t, process.DefaultConfig())
-	reference.put(key, gz(t, log))
-	if err := reference.h.Handle(context.Background(), event(logBucket, key)); err != nil {
-		t.Fatal(err)
+	// withLog is a new environment holding the log, not yet processed.
+	withLog := func(t *testing.T) *testEnv {
+		e := newEnv(t, process.DefaultConfig())
+		e.put(key, loggen.Gzip(log))
+		return e
 	}
+	reference := withLog(t)
+	reference.handle(event(logBucket, key))
 	want := reference.objects(logBucket, "summaries/")
+	checkSame := func(e *testEnv, after string) {
+		e.t.Helper()
+		if got := e.objects(logBucket, "summaries/"); !reflect.DeepEqual(got, want) {
+			e.t.Errorf("after %s: %q, want %q", after, keys(got), keys(want))
+		}
+	}
 
 	t.Run("delivered twice", func(t *testing.T) {
-		e := newEnv(t, process.DefaultConfig())
-		e.put(key, gz(t, log))
+		e := withLog(t)
 		for range 2 {
-			if err := e.h.Handle(context.Background(), event(logBucket, key)); err != nil {
-				t.Fatal(err)
-			}
+			e.handle(event(logBucket, key))
 		}
-		if got := e.objects(logBucket, "summaries/"); !reflect.DeepEqual(got, want) {
-			t.Errorf("after a duplicate delivery: %q, want %q", keys(got), keys(want))
-		}
+		checkSame(e, "a duplicate delivery")
 	})
 	t.Run("concurrent invocations", func(t *testing.T) {
-		e := newEnv(t, process.DefaultConfig())
-		e.put(key, gz(t, log))
+		e := withLog(t)
 		var wg sync.WaitGroup
 		errs := make([]error, 4)
 		for i := range errs {
@@ -363,13 +352,10 @@ func TestIdempotent(t *testing.T) {
 		if err := errors.Join(errs...); err != nil {
 			t.Fatal(err)
 		}
-		if got := e.objects(logBucket, "summaries/"); !reflect.DeepEqual(got, want) {
-			t.Errorf("after concurrent invocations: %q, want %q", keys(got), keys(want))
-		}
+		checkSame(e, "concurrent invocations")
 	})
 	t.Run("retry after a crash between two dates", func(t *testing.T) {
-		e := newEnv(t, process.DefaultConfig())
-		e.put(key, gz(t, log))
+		e := withLog(t)
 		e.store.failPut = func(n int64, key string) error {
 			if n == 2 {
 				return errors.New("connection reset by peer")
@@ -383,12 +369,8 @@ func TestIdempotent(t *testing.T) {
 		if n := len(e.objects(logBucket, "summaries/")); n != 1 {
 			t.Fatalf("%d summaries after the crash, want the first date's only", n)
 		}
-		if err := e.h.Handle(context.Background(), event(logBucket, key)); err != nil {
-			t.Fatal(err)
-		}
-		if got := e.objects(logBucket, "summaries/"); !reflect.DeepEqual(got, want) {
-			t.Errorf("after the retry: %q, want %q", keys(got), keys(want))
-		}
+		e.handle(event(logBucket, key))
+		checkSame(e, "the retry")
 	})
 }
 
@@ -404,10 +386,8 @@ func TestKeys(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, process.DefaultConfig())
 			key := tt.prefix + awsDir + albName
-			e.put(key, gz(t, log))
-			if err := e.h.Handle(context.Background(), event(logBucket, key)); err != nil {
-				t.Fatal(err)
-			}
+			e.put(key, loggen.Gzip(log))
+			e.handle(event(logBucket, key))
 			if e.store.gets.Load() != 1 {
 				t.Fatalf("%d gets", e.store.gets.Load())
 			}
@@ -425,10 +405,8 @@ func TestFixtureEvent(t *testing.T) {
 	}
 	e := newEnv(t, process.DefaultConfig())
 	log, _ := generated(t, 4, 100)
-	e.put("my logs/"+awsDir+albName, gz(t, log)) // the fixture's key, URL-decoded
-	if err := e.h.Handle(context.Background(), payload); err != nil {
-		t.Fatal(err)
-	}
+	e.put("my logs/"+awsDir+albName, loggen.Gzip(log)) // the fixture's key, URL-decoded
+	e.handle(payload)
 	if n := len(e.objects(logBucket, "summaries/")); n == 0 {
 		t.Error("no summary written for the fixture event")
 	}
@@ -479,10 +457,8 @@ func TestRecursionGuardOnlyInTheSummaryBucket(t *testing.T) {
 	e := newEnv(t, cfg)
 	log, _ := generated(t, 5, 100)
 	key := "summaries/" + awsDir + albName // a log prefix that happens to look like the summary prefix
-	e.put(key, gz(t, log))
-	if err := e.h.Handle(context.Background(), event(logBucket, key)); err != nil {
-		t.Fatal(err)
-	}
+	e.put(key, loggen.Gzip(log))
+	e.handle(event(logBucket, key))
 	if n := len(e.objects("summaries-elsewhere", "summaries/")); n != 2 {
 		t.Errorf("%d summaries in the summary bucket, want 2", n)
 	}
@@ -490,7 +466,7 @@ func TestRecursionGuardOnlyInTheSummaryBucket(t *testing.T) {
 
 func TestFailures(t *testing.T) {
 	log, _ := generated(t, 6, 2000)
-	good := gz(t, log)
+	good := loggen.Gzip(log)
 	corruptKey := awsDir + strings.Replace(albName, "_a1.", "_bad.", 1)
 	goodKey := awsDir + albName
 	goneKey := awsDir + strings.Replace(albName, "_a1.", "_gone.", 1)
@@ -546,7 +522,7 @@ func TestStopsBeforeTheDeadline(t *testing.T) {
 	e := newEnv(t, process.DefaultConfig())
 	log, _ := generated(t, 7, 100)
 	key := awsDir + albName
-	e.put(key, gz(t, log))
+	e.put(key, loggen.Gzip(log))
 	e.store.stall = true
 	e.store.stalled = make(chan time.Time, 1)
 	e.h.StopMargin = time.Hour // so a tenth of the time left is the margin
@@ -637,10 +613,8 @@ func TestJSONLines(t *testing.T) {
 	e := newEnv(t, cfg)
 	log, want := generated(t, 8, 2000, "--format", "jsonl", "--group-by", "hour,query:ev")
 	key := awsDir + albName
-	e.put(key, gz(t, log))
-	if err := e.h.Handle(context.Background(), event(logBucket, key)); err != nil {
-		t.Fatal(err)
-	}
+	e.put(key, loggen.Gzip(log))
+	e.handle(event(logBucket, key))
 	if len(want) != 2 {
 		t.Fatalf("generated log covers %d dates, want 2 (it must span midnight)", len(want))
 	}

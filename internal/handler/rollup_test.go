@@ -113,13 +113,6 @@ func (e *testEnv) wantRollupsIn(bucket string, want map[string]counts) {
 	}
 }
 
-func (e *testEnv) handle(payload json.RawMessage) {
-	e.t.Helper()
-	if err := e.h.Handle(context.Background(), payload); err != nil {
-		e.t.Fatal(err)
-	}
-}
-
 func logKey(name string) string {
 	return awsDir + strings.Replace(albName, "_a1.", "_"+name+".", 1)
 }

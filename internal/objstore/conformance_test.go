@@ -9,35 +9,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
-
 	"github.com/pmdp/pmdp/internal/local/localtest"
 	"github.com/pmdp/pmdp/internal/objstore"
 	"github.com/pmdp/pmdp/internal/objstoretest"
 )
 
-func clientFor(url string) *s3.Client {
-	return s3.New(s3.Options{
-		BaseEndpoint: aws.String(url), UsePathStyle: true, Region: "us-east-1",
-		Credentials:      credentials.NewStaticCredentialsProvider("AK", "SK", ""),
-		RetryMaxAttempts: 1,
-	})
-}
-
 // The S3 store keeps S3's rules on gofakes3 (in process, one request at a
 // time) and on versitygw (a real server, requests in parallel).
 func TestS3BehavesLikeS3(t *testing.T) {
 	t.Run("gofakes3", func(t *testing.T) {
-		srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
-		defer srv.Close()
-		client := clientFor(srv.URL)
-		if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("bkt")}); err != nil {
-			t.Fatal(err)
-		}
+		client := objstoretest.FakeS3(t, "bkt")
 		objstoretest.TestListStore(t, objstore.S3{Client: client}, "bkt", "conformance/")
 	})
 	t.Run("versitygw", func(t *testing.T) {
@@ -85,7 +66,7 @@ func TestConditionalPutErrors(t *testing.T) {
 			case ifNone:
 				p.IfNoneMatch = "*"
 			}
-			err := objstore.S3{Client: clientFor(srv.URL)}.Put(context.Background(), "bkt", "rollups/k", []byte("x"), p)
+			err := objstore.S3{Client: objstoretest.S3Client(srv.URL)}.Put(context.Background(), "bkt", "rollups/k", []byte("x"), p)
 			if err == nil || !strings.Contains(err.Error(), "s3://bkt/rollups/k: put: ") || !strings.Contains(err.Error(), tt.code) {
 				t.Fatalf("error %v, want one naming the object and the code %s", err, tt.code)
 			}
@@ -99,7 +80,7 @@ func TestConditionalPutErrors(t *testing.T) {
 			}
 		})
 	}
-	err := objstore.S3{Client: clientFor("http://127.0.0.1:1")}.Put(context.Background(), "bkt", "k", nil, objstore.PutOptions{IfMatch: `"a"`, IfNoneMatch: "*"})
+	err := objstore.S3{Client: objstoretest.S3Client("http://127.0.0.1:1")}.Put(context.Background(), "bkt", "k", nil, objstore.PutOptions{IfMatch: `"a"`, IfNoneMatch: "*"})
 	if err == nil || !strings.Contains(err.Error(), "both set") {
 		t.Errorf("both conditions: %v", err)
 	}

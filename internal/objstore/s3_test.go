@@ -1,35 +1,26 @@
-package objstore
+package objstore_test
 
 import (
 	"context"
 	"errors"
 	"io"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/pmdp/pmdp/internal/objstore"
+	"github.com/pmdp/pmdp/internal/objstoretest"
 )
 
 func TestS3(t *testing.T) {
-	srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
-	defer srv.Close()
-	client := s3.New(s3.Options{
-		BaseEndpoint: aws.String(srv.URL), UsePathStyle: true, Region: "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("AK", "SK", ""),
-	})
+	client := objstoretest.FakeS3(t, "bkt")
 	ctx := context.Background()
-	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("bkt")}); err != nil {
-		t.Fatal(err)
-	}
-	store := S3{Client: client}
+	store := objstore.S3{Client: client}
 
 	meta := map[string]string{"pmdp-lines": "3"}
-	if err := store.Put(ctx, "bkt", "dir/k é.csv", []byte("a,b\n"), PutOptions{ContentType: "text/csv", Metadata: meta}); err != nil {
+	if err := store.Put(ctx, "bkt", "dir/k é.csv", []byte("a,b\n"), objstore.PutOptions{ContentType: "text/csv", Metadata: meta}); err != nil {
 		t.Fatal(err)
 	}
 	obj, err := store.Get(ctx, "bkt", "dir/k é.csv")
@@ -49,8 +40,8 @@ func TestS3(t *testing.T) {
 		t.Errorf("metadata %v, content type %q", head.Metadata, aws.ToString(head.ContentType))
 	}
 
-	store.Put(ctx, "bkt", "dir/a", nil, PutOptions{})
-	store.Put(ctx, "bkt", "other", nil, PutOptions{})
+	store.Put(ctx, "bkt", "dir/a", nil, objstore.PutOptions{})
+	store.Put(ctx, "bkt", "other", nil, objstore.PutOptions{})
 	keys, err := store.Keys(ctx, "bkt", "dir/")
 	if err != nil || len(keys) != 2 || keys[0] != "dir/a" || keys[1] != "dir/k é.csv" {
 		t.Errorf("Keys(dir/) = %q, %v", keys, err)
@@ -58,14 +49,14 @@ func TestS3(t *testing.T) {
 	if _, err := store.Keys(ctx, "no-such-bucket", ""); err == nil || !strings.Contains(err.Error(), "s3://no-such-bucket/") {
 		t.Errorf("listing a missing bucket: %v", err)
 	}
-	if _, err := store.Get(ctx, "bkt", "missing"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("missing key: %v, want ErrNotFound", err)
+	if _, err := store.Get(ctx, "bkt", "missing"); !errors.Is(err, objstore.ErrNotFound) {
+		t.Errorf("missing key: %v, want objstore.ErrNotFound", err)
 	}
 	_, err = store.Get(ctx, "no-such-bucket", "k")
-	if err == nil || errors.Is(err, ErrNotFound) {
-		t.Errorf("missing bucket: %v, want an error that is not ErrNotFound", err)
+	if err == nil || errors.Is(err, objstore.ErrNotFound) {
+		t.Errorf("missing bucket: %v, want an error that is not objstore.ErrNotFound", err)
 	}
-	if err := store.Put(ctx, "no-such-bucket", "k", nil, PutOptions{}); err == nil {
+	if err := store.Put(ctx, "no-such-bucket", "k", nil, objstore.PutOptions{}); err == nil {
 		t.Error("put into a missing bucket succeeded")
 	}
 }

@@ -1,6 +1,8 @@
 // Package objstoretest provides an in-memory objstore.ListStore for tests,
-// with hooks that make races and failures happen at a chosen call, and
-// Objects, which reads back what a store holds under a prefix.
+// with hooks that make races and failures happen at a chosen call;
+// Objects, which reads back what a store holds under a prefix; and FakeS3,
+// an S3 server in the test's process for code that talks to S3 through
+// the AWS SDK.
 package objstoretest
 
 import (

@@ -2,7 +2,6 @@ package process
 
 import (
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"strings"
 	"testing"
@@ -18,12 +17,7 @@ func TestReadLogGenerated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var zipped bytes.Buffer
-	zw := gzip.NewWriter(&zipped)
-	zw.Write(plain.Bytes())
-	zw.Close()
-
-	for name, in := range map[string][]byte{"plain": plain.Bytes(), "gzip": zipped.Bytes()} {
+	for name, in := range map[string][]byte{"plain": plain.Bytes(), "gzip": loggen.Gzip(plain.Bytes())} {
 		t.Run(name, func(t *testing.T) {
 			s := summary.New(summary.MustParseDimensions("date,path"))
 			st, err := ReadLog(bytes.NewReader(in), s)
@@ -93,12 +87,9 @@ func TestReadLogRejections(t *testing.T) {
 }
 
 func TestReadLogCorruptGzip(t *testing.T) {
-	var b bytes.Buffer
-	zw := gzip.NewWriter(&b)
-	zw.Write(bytes.Repeat([]byte("x\n"), 100_000))
-	zw.Close()
+	zipped := loggen.Gzip(bytes.Repeat([]byte("x\n"), 100_000))
 	s := summary.New(summary.MustParseDimensions("path"))
-	_, err := ReadLog(bytes.NewReader(b.Bytes()[:b.Len()-20]), s)
+	_, err := ReadLog(bytes.NewReader(zipped[:len(zipped)-20]), s)
 	if err == nil || !strings.Contains(err.Error(), "gzip") || !strings.Contains(err.Error(), "line ") {
 		t.Fatalf("error %v, want a gzip error with a line number", err)
 	}

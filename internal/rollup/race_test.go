@@ -24,6 +24,18 @@ func TestRacesAtEachStep(t *testing.T) {
 	rollupKey := Key("rollups/", date)
 	inputs := InputPrefix("summaries/", date)
 	second := "summaries/dt=" + date + "/f2.csv"
+	// anotherInstanceBefore arranges for another function instance to act
+	// just before the build under test calls op on key: it writes a new
+	// input, f2, and builds the date.
+	anotherInstanceBefore := func(op objstoretest.Op, key string) func(e *env) {
+		return func(e *env) {
+			e.store.Before(op, key, func() error {
+				e.put(date, "f2.csv", "path,count\n/b,1\n")
+				_, err := e.builder("").Build(context.Background(), date)
+				return err
+			})
+		}
+	}
 	tests := []struct {
 		name string
 		// arrange sets hooks on e.store for the build under test.
@@ -36,27 +48,15 @@ func TestRacesAtEachStep(t *testing.T) {
 		afterwardsRow []string
 	}{
 		{
-			name: "another builder commits a newer set between the read and the write",
-			arrange: func(e *env) {
-				e.store.Before(objstoretest.OpPut, rollupKey, func() error {
-					e.put(date, "f2.csv", "path,count\n/b,1\n")
-					_, err := e.builder("").Build(context.Background(), date)
-					return err
-				})
-			},
+			name:    "another builder commits a newer set between the read and the write",
+			arrange: anotherInstanceBefore(objstoretest.OpPut, rollupKey),
 			// 412, read again: the rollup now holds exactly the listing.
 			outcome: Unchanged, attempts: 2, want: []string{"/a 1", "/b 1"},
 			wantWaits: []time.Duration{DefaultBackoff},
 		},
 		{
-			name: "a new input and another builder's commit between the read and the listing",
-			arrange: func(e *env) {
-				e.store.Before(objstoretest.OpList, inputs, func() error {
-					e.put(date, "f2.csv", "path,count\n/b,1\n")
-					_, err := e.builder("").Build(context.Background(), date)
-					return err
-				})
-			},
+			name:    "a new input and another builder's commit between the read and the listing",
+			arrange: anotherInstanceBefore(objstoretest.OpList, inputs),
 			outcome: Unchanged, attempts: 2, want: []string{"/a 1", "/b 1"},
 			wantWaits: []time.Duration{DefaultBackoff},
 		},
@@ -64,14 +64,8 @@ func TestRacesAtEachStep(t *testing.T) {
 			// The order that matters: had the build listed before reading
 			// the rollup, it would see the other builder's rollup here and
 			// overwrite it with one that lacks f2.
-			name: "a new input and another builder's commit just before the read",
-			arrange: func(e *env) {
-				e.store.Before(objstoretest.OpHead, rollupKey, func() error {
-					e.put(date, "f2.csv", "path,count\n/b,1\n")
-					_, err := e.builder("").Build(context.Background(), date)
-					return err
-				})
-			},
+			name:    "a new input and another builder's commit just before the read",
+			arrange: anotherInstanceBefore(objstoretest.OpHead, rollupKey),
 			outcome: Unchanged, attempts: 1, want: []string{"/a 1", "/b 1"},
 		},
 		{
