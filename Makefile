@@ -37,7 +37,7 @@ FUZZ_TARGETS := \
 	./internal/summary:FuzzQueryValue \
 	./internal/logkey:FuzzClassify
 
-.PHONY: all test fmt-check vet unit infra-test fuzz lint bench build lambda tools local e2e synth deploy diff destroy clean distclean
+.PHONY: all test fmt-check vet unit infra-test fuzz lint bench build lambda tools local e2e synth bootstrap deploy diff destroy clean distclean
 
 all: test
 
@@ -110,7 +110,10 @@ synth:
 	$(CDK) synth --quiet $(CDK_ARGS)
 	@echo "template: cdk.out/Pmdp.template.json; cdk-nag report: cdk.out/AwsSolutions-*-NagReport.csv"
 
-## deploy / diff / destroy: the same CLI against your AWS account
+## bootstrap / deploy / diff / destroy: the same CLI against your AWS account (bootstrap once per account and region)
+bootstrap:
+	$(CDK) bootstrap $(CDK_ARGS)
+
 deploy:
 	$(CDK) deploy $(CDK_ARGS)
 

@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
@@ -9,8 +11,9 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// alarms watches the failure queue and the function's errors, and sends
-// both alarms to the given topic or to a new one that mails AlarmEmail.
+// alarms watches the failure queue, the function's errors and, with
+// HeartbeatPeriod, the function's silence, and sends the alarms to the
+// given topic or to a new one that mails AlarmEmail.
 func (pl *Pipeline) alarms() {
 	p := pl.props
 	pl.alarmTopic = p.AlarmTopic
@@ -46,9 +49,31 @@ func (pl *Pipeline) alarms() {
 			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 		}),
 	}
+	if p.HeartbeatPeriod > 0 {
+		alarms = append(alarms, pl.heartbeat())
+	}
 	if pl.alarmTopic != nil {
 		for _, a := range alarms {
 			a.AddAlarmAction(awscloudwatchactions.NewSnsAction(pl.alarmTopic))
 		}
 	}
+}
+
+// heartbeat fires when the function has not run for HeartbeatPeriod. Each
+// run is a log file delivered, and a load balancer delivers one per node
+// every five minutes while requests come in, so silence means no requests
+// or no delivery; the load balancer's RequestCount tells which. A period
+// with no data at all is that same silence, hence breaching.
+func (pl *Pipeline) heartbeat() awscloudwatch.Alarm {
+	period := pl.props.HeartbeatPeriod
+	return awscloudwatch.NewAlarm(pl.Construct, jsii.String("HeartbeatAlarm"), &awscloudwatch.AlarmProps{
+		AlarmDescription: jsii.String(fmt.Sprintf("pmdp: no access log was summarized for %d minutes: no requests reached the load balancer, or its logs stopped arriving (compare its RequestCount).", int(period.Minutes()))),
+		Metric: pl.function.MetricInvocations(&awscloudwatch.MetricOptions{
+			Period: awscdk.Duration_Minutes(jsii.Number(period.Minutes())), Statistic: jsii.String("Sum"),
+		}),
+		Threshold:          jsii.Number(1),
+		EvaluationPeriods:  jsii.Number(1),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD,
+		TreatMissingData:   awscloudwatch.TreatMissingData_BREACHING,
+	})
 }

@@ -4,6 +4,7 @@ package pipeline
 // t.Parallel() in this package.
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -89,7 +91,99 @@ func templateOf(t *testing.T, stack awscdk.Stack) (tm template) {
 	if err := unexplainedFindings(stack); err != nil {
 		t.Fatal(err)
 	}
+	if err := unmatchedSuppressions(stack); err != nil {
+		t.Fatal(err)
+	}
 	return tm
+}
+
+// unmatchedSuppressions reports every cdk-nag suppression on stack that
+// explains no finding: a reason that no longer applies would otherwise
+// stay in the code and hide the next real finding of its rule. It reads
+// cdk-nag's report, which lists each suppressed finding with its
+// resource's path, and the suppressions on each resource. A suppression
+// applied to a construct's children (as on a role and its default policy)
+// is matched once among all of them.
+func unmatchedSuppressions(stack awscdk.Stack) error {
+	type suppression struct{ rule, appliesTo, reason string }
+	type finding struct{ path, rule, appliesTo string }
+	suppressed := map[finding]bool{}
+	reports, _ := filepath.Glob(filepath.Join(*awscdk.Stage_Of(stack).Outdir(), "AwsSolutions-*-NagReport.csv"))
+	if len(reports) == 0 {
+		return errors.New("no cdk-nag report")
+	}
+	for _, name := range reports {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		rows, err := csv.NewReader(f).ReadAll()
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		for _, row := range rows[1:] { // Rule ID, Resource ID, Compliance, Exception Reason, ...
+			if row[2] != "Suppressed" {
+				continue
+			}
+			// A finding about one part of a resource is explained as
+			// "[part] reason".
+			appliesTo := ""
+			if rest, ok := strings.CutPrefix(row[3], "["); ok {
+				appliesTo, _, _ = strings.Cut(rest, "] ")
+			}
+			suppressed[finding{row[1], row[0], appliesTo}] = true
+		}
+	}
+
+	var order []suppression // as found, for a stable report
+	matched := map[suppression]bool{}
+	for _, c := range *stack.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if !*awscdk.CfnResource_IsCfnResource(c) {
+			continue
+		}
+		path := *c.Node().Path()
+		raw, _ := json.Marshal(c.(awscdk.CfnResource).GetMetadata(jsii.String("cdk_nag")))
+		var meta struct {
+			Rules []struct {
+				ID        string `json:"id"`
+				Reason    string `json:"reason"`
+				AppliesTo []any  `json:"applies_to"`
+			} `json:"rules_to_suppress"`
+		}
+		json.Unmarshal(raw, &meta)
+		for _, r := range meta.Rules {
+			parts := []string{""}
+			if len(r.AppliesTo) > 0 {
+				parts = parts[:0]
+				for _, a := range r.AppliesTo {
+					s, ok := a.(string)
+					if !ok {
+						return fmt.Errorf("%s: %s applies to %v, which this check cannot match", path, r.ID, a)
+					}
+					parts = append(parts, s)
+				}
+			}
+			for _, part := range parts {
+				s := suppression{r.ID, part, r.Reason}
+				if _, seen := matched[s]; !seen {
+					order = append(order, s)
+				}
+				matched[s] = matched[s] || suppressed[finding{path, r.ID, part}]
+			}
+		}
+	}
+	var errs []error
+	for _, s := range order {
+		if !matched[s] {
+			what := s.rule
+			if s.appliesTo != "" {
+				what += "[" + s.appliesTo + "]"
+			}
+			errs = append(errs, fmt.Errorf("cdk-nag suppression %s (%q) matches no finding: remove it", what, s.reason))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // unexplainedFindings reports the AwsSolutions warnings and errors cdk-nag

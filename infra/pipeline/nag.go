@@ -25,19 +25,14 @@ func (pl *Pipeline) explainFindings() {
 	stack := awscdk.Stack_Of(pl.Construct)
 	cdknag.NagSuppressions_AddResourceSuppressions(pl.role, &[]*cdknag.NagPackSuppression{{
 		Id:     jsii.String("AwsSolutions-IAM5"),
-		Reason: jsii.String("Object-level wildcards are confined to the log prefix (read), the summary prefix (write) and the function's own log streams."),
+		Reason: jsii.String("Object-level wildcards are confined to the log prefix (read) and the summary prefix (write)."),
 		AppliesTo: &[]any{
 			nagResource(stack, pl.logBucket.BucketArn(), "/"+pl.logKeyPrefix+"*"),
 			nagResource(stack, pl.summaryBucket.BucketArn(), "/"+p.SummaryPrefix+"*"),
-			nagResource(stack, pl.logGroup.LogGroupArn(), ""),
-			nagResource(stack, pl.logGroup.LogGroupArn(), ":*"),
 		},
 	}}, jsii.Bool(true)) // the role's default policy holds the statements
 
 	suppress(pl.failureQueue, "AwsSolutions-SQS3", "This queue is itself the function's failure destination; an alarm watches it and nothing consumes it automatically.")
-	if p.AlarmEmail != "" {
-		suppress(pl.alarmTopic, "AwsSolutions-SNS2", "CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed key, and a customer key costs more than the alarms; the topic carries only alarm names.")
-	}
 }
 
 // suppress explains one finding on one resource, not on its children.
@@ -72,16 +67,9 @@ func suppressNotificationHandler(stack awscdk.Stack) {
 	if stack.Node().TryFindChild(jsii.String("BucketNotificationsHandler050a0587b7544547bf325f094a3db834")) == nil {
 		return
 	}
-	cdknag.NagSuppressions_AddResourceSuppressionsByPath(stack, jsii.String(path), &[]*cdknag.NagPackSuppression{
-		{
-			Id:        jsii.String("AwsSolutions-IAM4"),
-			Reason:    jsii.String("CDK's own bucket-notification handler uses the basic execution role to write its logs."),
-			AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
-		},
-		{
-			Id:        jsii.String("AwsSolutions-IAM5"),
-			Reason:    jsii.String("CDK's own bucket-notification handler must be able to configure notifications on the bucket."),
-			AppliesTo: &[]any{"Resource::*"},
-		},
-	}, jsii.Bool(true))
+	cdknag.NagSuppressions_AddResourceSuppressionsByPath(stack, jsii.String(path), &[]*cdknag.NagPackSuppression{{
+		Id:        jsii.String("AwsSolutions-IAM4"),
+		Reason:    jsii.String("CDK's own bucket-notification handler uses the basic execution role to write its logs."),
+		AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
+	}}, jsii.Bool(true))
 }

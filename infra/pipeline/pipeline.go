@@ -9,12 +9,14 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -35,6 +37,8 @@ type Pipeline struct {
 	loadBalancer  elbv2.ApplicationLoadBalancer
 	httpListener  elbv2.ApplicationListener
 	httpsListener elbv2.ApplicationListener
+	hostedZone    awsroute53.IHostedZone
+	cert          awscertificatemanager.ICertificate
 	logBucket     awss3.IBucket
 	summaryBucket awss3.IBucket
 	logGroup      awslogs.LogGroup
@@ -65,7 +69,9 @@ func New(scope constructs.Construct, id string, props *Props) *Pipeline {
 	pl := &Pipeline{Construct: constructs.NewConstruct(scope, &id), props: p}
 	pl.network()
 	pl.buckets()
+	pl.certificate()
 	pl.collector()
+	pl.dnsRecord()
 	pl.processing()
 	pl.failures()
 	pl.alarms()
@@ -143,9 +149,13 @@ func (pl *Pipeline) collector() {
 		MessageBody: optionalString(p.FixedResponseBody),
 	})
 	httpAction := respond
-	if p.RedirectHTTPToHTTPS {
+	if p.redirectsHTTP() {
+		// Everything but the scheme and port stays as the client sent
+		// it: the host is the one the certificate covers.
 		httpAction = elbv2.ListenerAction_Redirect(&elbv2.RedirectOptions{
-			Protocol: jsii.String("HTTPS"), Port: jsii.String("443"), Permanent: jsii.Bool(true),
+			Protocol: jsii.String("HTTPS"), Port: jsii.String("443"),
+			Host: jsii.String("#{host}"), Path: jsii.String("/#{path}"), Query: jsii.String("#{query}"),
+			Permanent: jsii.Bool(true),
 		})
 	}
 	pl.httpListener = lb.AddListener(jsii.String("HttpListener"), &elbv2.BaseApplicationListenerProps{
@@ -154,21 +164,22 @@ func (pl *Pipeline) collector() {
 		Open:          jsii.Bool(true),
 		DefaultAction: httpAction,
 	})
-	scheme := "http"
-	if p.CertificateArn != "" {
-		scheme = "https"
+	pl.collectorURL = awscdk.Fn_Join(jsii.String(""), &[]*string{
+		jsii.String("http://"), lb.LoadBalancerDnsName(), jsii.String("/e"),
+	})
+	if p.servesHTTPS() {
 		pl.httpsListener = lb.AddListener(jsii.String("HttpsListener"), &elbv2.BaseApplicationListenerProps{
 			Port:          jsii.Number(443),
 			Protocol:      elbv2.ApplicationProtocol_HTTPS,
 			Open:          jsii.Bool(true),
-			Certificates:  &[]elbv2.IListenerCertificate{elbv2.ListenerCertificate_FromArn(jsii.String(p.CertificateArn))},
+			Certificates:  &[]elbv2.IListenerCertificate{elbv2.ListenerCertificate_FromCertificateManager(pl.cert)},
 			SslPolicy:     p.SslPolicy,
 			DefaultAction: respond,
 		})
+		// The certificate covers DomainName, not the load balancer's
+		// own name: clients must use the domain.
+		pl.collectorURL = jsii.String("https://" + p.DomainName + "/e")
 	}
-	pl.collectorURL = awscdk.Fn_Join(jsii.String(""), &[]*string{
-		jsii.String(scheme + "://"), lb.LoadBalancerDnsName(), jsii.String("/e"),
-	})
 }
 
 func desyncMode(mode string) elbv2.DesyncMitigationMode {
@@ -210,19 +221,25 @@ func (pl *Pipeline) processing() {
 		Actions:   jsii.Strings("s3:GetObject"),
 		Resources: jsii.Strings(*pl.logBucket.ArnForObjects(jsii.String(filter.Prefix + "*"))),
 	}))
-	// Without ListBucket S3 answers 403 for a deleted log instead of 404,
-	// and the function could not tell "gone" from "denied".
+	// For a key that does not exist, S3 answers GetObject with 404 only
+	// to a caller allowed s3:ListBucket on the bucket, and with 403 to
+	// anyone else: without it the function cannot tell a deleted log
+	// ("gone", nothing to count) from a denied one. The grant cannot be
+	// narrowed to the log prefix: S3 checks it within the GetObject
+	// request, which carries no s3:prefix, so a statement conditioned on
+	// s3:prefix never applies there. Listing shows key names, not
+	// contents.
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("SeeMissingAccessLogs"),
-		Actions:    jsii.Strings("s3:ListBucket"),
-		Resources:  jsii.Strings(*pl.logBucket.BucketArn()),
-		Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": filter.Prefix + "*"}},
+		Sid:       jsii.String("SeeMissingAccessLogs"),
+		Actions:   jsii.Strings("s3:ListBucket"),
+		Resources: jsii.Strings(*pl.logBucket.BucketArn()),
 	}))
-	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("WriteSummaries"),
-		Actions:   jsii.Strings("s3:PutObject"),
-		Resources: jsii.Strings(*pl.summaryBucket.ArnForObjects(jsii.String(p.SummaryPrefix + "*"))),
-	}))
+	// Through the bucket's grants, so that a summary bucket encrypted
+	// with a KMS key also lets the function use the key; PutObject needs
+	// only GenerateDataKey. (The log bucket cannot use KMS: load
+	// balancers deliver only to SSE-S3 buckets.)
+	awss3.BucketGrants_FromBucket(pl.summaryBucket).ActionsOnObjectKeys(role, jsii.String(p.SummaryPrefix+"*"),
+		jsii.String("s3:PutObject"), jsii.String("kms:GenerateDataKey"))
 
 	code := p.Code
 	if code == nil {
@@ -284,6 +301,9 @@ func (pl *Pipeline) HTTPListener() elbv2.ApplicationListener { return pl.httpLis
 // HTTPSListener is the port-443 listener, or nil without a certificate.
 func (pl *Pipeline) HTTPSListener() elbv2.ApplicationListener { return pl.httpsListener }
 
+// Certificate is the HTTPS listener's certificate, or nil without one.
+func (pl *Pipeline) Certificate() awscertificatemanager.ICertificate { return pl.cert }
+
 // LogBucket receives the access logs.
 func (pl *Pipeline) LogBucket() awss3.IBucket { return pl.logBucket }
 
@@ -299,7 +319,8 @@ func (pl *Pipeline) FailureQueue() awssqs.Queue { return pl.failureQueue }
 // AlarmTopic receives the alarms; nil when none was asked for.
 func (pl *Pipeline) AlarmTopic() awssns.ITopic { return pl.alarmTopic }
 
-// CollectorURL is where clients send events: <scheme>://<load balancer>/e.
+// CollectorURL is where clients send events: https://<DomainName>/e, or
+// http://<load balancer's DNS name>/e without a domain name.
 func (pl *Pipeline) CollectorURL() *string { return pl.collectorURL }
 
 // SummaryPrefix is the resolved summary prefix.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
@@ -189,9 +190,10 @@ func TestDefaultStack(t *testing.T) {
 		jsonEq(t, "function role statements", statements, []any{
 			map[string]any{"Sid": "WriteOwnLogs", "Effect": "Allow", "Action": []any{"logs:CreateLogStream", "logs:PutLogEvents"}, "Resource": arnOf(logGroup)},
 			map[string]any{"Sid": "ReadAccessLogs", "Effect": "Allow", "Action": "s3:GetObject", "Resource": objects("logs/AWSLogs/*")},
-			map[string]any{"Sid": "SeeMissingAccessLogs", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": arnOf(bucket),
-				"Condition": map[string]any{"StringLike": map[string]any{"s3:prefix": "logs/AWSLogs/*"}}},
-			map[string]any{"Sid": "WriteSummaries", "Effect": "Allow", "Action": "s3:PutObject", "Resource": objects("summaries/*")},
+			// Unconditioned: S3 checks it within GetObject, which has no
+			// s3:prefix, to answer 404 rather than 403 for a deleted log.
+			map[string]any{"Sid": "SeeMissingAccessLogs", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": arnOf(bucket)},
+			map[string]any{"Effect": "Allow", "Action": "s3:PutObject", "Resource": objects("summaries/*")},
 			map[string]any{"Effect": "Allow", "Action": []any{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}, "Resource": arnOf(queue)},
 		})
 	})
@@ -240,12 +242,13 @@ func TestDefaultStack(t *testing.T) {
 
 func TestHTTPSAndOptions(t *testing.T) {
 	tm := synth(t, &Props{
-		CertificateArn: testCert, RedirectHTTPToHTTPS: true,
+		DomainName: "collector.example.com", CertificateArn: testCert, RedirectHTTPToHTTPS: true,
 		FixedResponseStatus: 200, FixedResponseContentType: "application/json", FixedResponseBody: `{"ok":true}`,
 		AllowInvalidHeaderFields: true, DesyncMitigationMode: "strictest", DeletionProtection: true,
 		IdleTimeout: 30e9, LogPrefix: "alb", RawLogExpirationDays: 7, RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 		SummaryPrefix: "counts/", GroupBy: "hour,query:ev", Format: "jsonl", FunctionMemoryMB: 256,
 		FunctionTimeout: 60e9, ReservedConcurrency: 3, AlarmEmail: "ops@example.com",
+		Include: "method=GET", Exclude: "bot=yes",
 	}).template
 	listeners := map[float64]map[string]any{}
 	for _, l := range tm.resources("AWS::ElasticLoadBalancingV2::Listener") {
@@ -254,8 +257,8 @@ func TestHTTPSAndOptions(t *testing.T) {
 	if len(listeners) != 2 {
 		t.Fatalf("%d listeners, want 2", len(listeners))
 	}
-	jsonEq(t, "HTTP redirects", listeners[80]["DefaultActions"], []any{map[string]any{"Type": "redirect",
-		"RedirectConfig": map[string]any{"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}})
+	jsonEq(t, "HTTP redirects, keeping host, path and query", listeners[80]["DefaultActions"], []any{map[string]any{"Type": "redirect",
+		"RedirectConfig": map[string]any{"Protocol": "HTTPS", "Port": "443", "Host": "#{host}", "Path": "/#{path}", "Query": "#{query}", "StatusCode": "HTTP_301"}}})
 	https := listeners[443]
 	jsonEq(t, "HTTPS listener", map[string]any{"Protocol": https["Protocol"], "SslPolicy": https["SslPolicy"], "Certificates": https["Certificates"], "DefaultActions": https["DefaultActions"]},
 		map[string]any{"Protocol": "HTTPS", "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
@@ -286,7 +289,8 @@ func TestHTTPSAndOptions(t *testing.T) {
 	}
 	fn := tm.function(t)
 	env, _ := json.Marshal(fn["Environment"])
-	for _, want := range []string{`"PMDP_SUMMARY_PREFIX":"counts/"`, `"PMDP_GROUP_BY":"hour,query:ev"`, `"PMDP_FORMAT":"jsonl"`} {
+	for _, want := range []string{`"PMDP_SUMMARY_PREFIX":"counts/"`, `"PMDP_GROUP_BY":"hour,query:ev"`, `"PMDP_FORMAT":"jsonl"`,
+		`"PMDP_INCLUDE":"method=GET"`, `"PMDP_EXCLUDE":"bot=yes;action=redirect"`} { // the redirect counted once
 		if !strings.Contains(string(env), want) {
 			t.Errorf("environment lacks %s: %s", want, env)
 		}
@@ -342,14 +346,14 @@ func TestExistingResources(t *testing.T) {
 	var writes []string
 	for _, pol := range tm.resources("AWS::IAM::Policy") {
 		for _, st := range props(pol)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
-			if st := st.(map[string]any); st["Sid"] == "WriteSummaries" {
+			if st := st.(map[string]any); st["Action"] == "s3:PutObject" {
 				res, _ := json.Marshal(st["Resource"])
 				writes = append(writes, string(res))
 			}
 		}
 	}
 	if len(writes) != 1 || !strings.Contains(writes[0], ":s3:::my-summaries/summaries/*") {
-		t.Errorf("WriteSummaries resources %q, want the summary bucket's summaries/*", writes)
+		t.Errorf("s3:PutObject resources %q, want the summary bucket's summaries/*", writes)
 	}
 }
 
@@ -363,4 +367,76 @@ func TestInvalidPropsPanicWithEveryProblem(t *testing.T) {
 	}()
 	app := awscdk.NewApp(nil)
 	New(awscdk.NewStack(app, jsii.String("S"), nil), "Pipeline", &Props{FixedResponseStatus: 302, Format: "xml"})
+}
+
+// A summary bucket encrypted with a KMS key: the function may use the key
+// to write, whether the bucket is created beside the pipeline or
+// imported with its key, and only for that.
+func TestKMSSummaryBucket(t *testing.T) {
+	const keyArn = "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+	tests := []struct {
+		name   string
+		bucket func(stack awscdk.Stack) awss3.IBucket
+		key    func(tm template, t *testing.T) any // the key's ARN as the template has it
+	}{
+		{"created with its own key", func(stack awscdk.Stack) awss3.IBucket {
+			return awss3.NewBucket(stack, jsii.String("Reports"), &awss3.BucketProps{
+				Encryption:             awss3.BucketEncryption_KMS,
+				EncryptionKey:          awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)}),
+				EnforceSSL:             jsii.Bool(true),
+				ServerAccessLogsPrefix: jsii.String("access/"), // no cdk-nag S1 on the test's own bucket
+			})
+		}, func(tm template, t *testing.T) any { return arnOf(idOf(tm, t, "AWS::KMS::Key")) }},
+		{"imported with its key", func(stack awscdk.Stack) awss3.IBucket {
+			return awss3.Bucket_FromBucketAttributes(stack, jsii.String("Reports"), &awss3.BucketAttributes{
+				BucketName:    jsii.String("my-reports"),
+				EncryptionKey: awskms.Key_FromKeyArn(stack, jsii.String("Key"), jsii.String(keyArn)),
+			})
+		}, func(template, *testing.T) any { return keyArn }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tm := synthWith(t, nil, func(stack awscdk.Stack) *Props {
+				return &Props{SummaryBucket: tt.bucket(stack)}
+			}).template
+			var kms []any
+			for _, pol := range tm.resources("AWS::IAM::Policy") {
+				for _, st := range props(pol)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+					st := st.(map[string]any)
+					if a, _ := json.Marshal(st["Action"]); strings.Contains(string(a), "kms:") {
+						kms = append(kms, st)
+					}
+				}
+			}
+			jsonEq(t, "KMS statements", kms, []any{map[string]any{"Effect": "Allow", "Action": "kms:GenerateDataKey", "Resource": tt.key(tm, t)}})
+		})
+	}
+}
+
+// A log prefix with every punctuation mark Validate lets through reaches
+// the load balancer, the notification filter, the lifecycle rule and the
+// function's permissions as it was written: S3's filter reads these
+// characters unencoded, so one string serves everywhere.
+func TestLogPrefixReachesEveryUseAsIs(t *testing.T) {
+	const logPrefix = "alb-1/it's_(eu).v2!"
+	want := contract.NotificationFilter(logPrefix).Prefix
+	tm := synth(t, &Props{LogPrefix: logPrefix}).template
+
+	_, lb := tm.one(t, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+	attrs, _ := json.Marshal(props(lb)["LoadBalancerAttributes"])
+	if !strings.Contains(string(attrs), `{"Key":"access_logs.s3.prefix","Value":"alb-1/it's_(eu).v2!"}`) {
+		t.Errorf("load balancer attributes %s", attrs)
+	}
+	_, n := tm.one(t, "Custom::S3BucketNotifications")
+	filter, _ := json.Marshal(props(n)["NotificationConfiguration"])
+	if !strings.Contains(string(filter), `{"Name":"prefix","Value":"`+want+`"}`) {
+		t.Errorf("notification %s, want prefix %s", filter, want)
+	}
+	_, b := tm.one(t, "AWS::S3::Bucket")
+	if rules, _ := json.Marshal(props(b)["LifecycleConfiguration"]); !strings.Contains(string(rules), `"Prefix":"`+want+`"`) {
+		t.Errorf("lifecycle %s, want prefix %s", rules, want)
+	}
+	if policies, _ := json.Marshal(tm.resources("AWS::IAM::Policy")); !strings.Contains(string(policies), `"/`+want+`*"`) {
+		t.Errorf("policies lack objects under %s", want)
+	}
 }

@@ -14,6 +14,7 @@ import (
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 
@@ -37,15 +38,35 @@ type Props struct {
 	// FixedResponseBody is at most 1024 characters. Default: empty.
 	FixedResponseBody string
 
-	// CertificateArn adds an HTTPS listener (port 443) with this ACM
-	// certificate. Default: none, HTTP only.
+	// DomainName is the name clients send events to, such as
+	// collector.example.com. It adds an HTTPS listener (port 443) with a
+	// certificate for the name, and the collector URL becomes
+	// https://<DomainName>/e. The certificate is CertificateArn, or one the
+	// construct creates and validates through DNS in the hosted zone. With
+	// a hosted zone the construct also points the name at the load
+	// balancer (an alias record); without one, point it there yourself.
+	// Default: none, HTTP only at the load balancer's own DNS name (which
+	// no certificate can cover).
+	DomainName string
+	// HostedZone is the Route 53 public hosted zone that holds DomainName.
+	// Default: none (HostedZoneId and HostedZoneName, or no DNS records).
+	HostedZone awsroute53.IHostedZone
+	// HostedZoneId and HostedZoneName name that hosted zone as text, for
+	// settings that cannot pass an IHostedZone (CDK context): both or
+	// neither, and not with HostedZone. Default: none.
+	HostedZoneId   string
+	HostedZoneName string
+	// CertificateArn is an existing ACM certificate that covers DomainName,
+	// for the HTTPS listener; needs DomainName. Default: none; with a
+	// hosted zone the construct creates the certificate.
 	CertificateArn string
 	// SslPolicy of the HTTPS listener; must be a TLS 1.3 policy. Default:
 	// RECOMMENDED_TLS (ELBSecurityPolicy-TLS13-1-2-2021-06: TLS 1.3, and
 	// 1.2 for older clients).
 	SslPolicy elbv2.SslPolicy
-	// RedirectHTTPToHTTPS makes the HTTP listener redirect to HTTPS
-	// instead of answering; needs CertificateArn. Default: false.
+	// RedirectHTTPToHTTPS makes the HTTP listener redirect to HTTPS (same
+	// host, path and query) instead of answering; needs DomainName.
+	// Default: false.
 	RedirectHTTPToHTTPS bool
 
 	// AllowInvalidHeaderFields keeps header fields with invalid names.
@@ -85,6 +106,14 @@ type Props struct {
 	GroupBy string
 	// Format of the summaries, csv or jsonl. Default: csv.
 	Format string
+	// Include keeps only the lines that match every clause (`DIM=V1|V2`,
+	// clauses separated by `;`, as for summarize --include). Default: none,
+	// every line counts.
+	Include string
+	// Exclude leaves out the lines that match any clause, same syntax.
+	// Default: none; with RedirectHTTPToHTTPS, action=redirect is always
+	// added, so a redirected request counts once.
+	Exclude string
 
 	// Code of the function. Default: built from this module's Go source
 	// at synth time for linux/arm64, without Docker.
@@ -110,6 +139,13 @@ type Props struct {
 	// AlarmEmail subscribes this address to a new alarm topic. Default:
 	// none.
 	AlarmEmail string
+	// HeartbeatPeriod adds an alarm that fires when the function has not
+	// run for this long: no log file was delivered, because no request
+	// came or because delivery stopped (load balancers log on a best-effort
+	// basis and report no error when they cannot). Whole minutes from 10
+	// minutes to 1 day; choose a period longer than your quietest stretch.
+	// Default: 0, no heartbeat alarm.
+	HeartbeatPeriod time.Duration
 }
 
 // Defaults that Props' zero values stand for.
@@ -124,11 +160,27 @@ const (
 	DefaultMaxEventAge              = 6 * time.Hour
 	DefaultDesyncMitigationMode     = "defensive"
 	DefaultSslPolicy                = elbv2.SslPolicy_RECOMMENDED_TLS
+
+	// The heartbeat alarm's period: load balancers deliver logs every 5
+	// minutes, so a shorter silence means nothing; CloudWatch evaluates
+	// one period of at most a day here.
+	MinHeartbeatPeriod = 10 * time.Minute
+	MaxHeartbeatPeriod = 24 * time.Hour
 )
 
 var (
-	certArn     = regexp.MustCompile(`^arn:aws[a-z-]*:(acm|iam):[a-z0-9-]*:\d{12}:(certificate|server-certificate)/.+$`)
-	desyncModes = []string{"monitor", "defensive", "strictest"}
+	certArn      = regexp.MustCompile(`^arn:aws[a-z-]*:(acm|iam):[a-z0-9-]*:\d{12}:(certificate|server-certificate)/.+$`)
+	desyncModes  = []string{"monitor", "defensive", "strictest"}
+	domainName   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	hostedZoneID = regexp.MustCompile(`^[A-Z0-9]{1,32}$`)
+)
+
+// The characters a LogPrefix may hold besides letters and digits: S3's
+// safe characters for keys, which its notification filter reads as
+// themselves, without "*", which IAM reads as a wildcard.
+const (
+	logPrefixPunct = "! - _ . ' ( )"
+	logPrefixChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/!-_.'()"
 )
 
 // fixedResponse is the listener's answer as the local collector knows it.
@@ -139,7 +191,13 @@ func (p Props) fixedResponse() contract.FixedResponse {
 // settings are the function's settings as p gives them; the summary
 // bucket, known only as a token, is added by the construct.
 func (p Props) settings() contract.Settings {
-	return contract.Settings{SummaryPrefix: p.SummaryPrefix, GroupBy: p.GroupBy, Format: p.Format}
+	s := contract.Settings{SummaryPrefix: p.SummaryPrefix, GroupBy: p.GroupBy, Format: p.Format, Include: p.Include, Exclude: p.Exclude}
+	if p.redirectsHTTP() {
+		// The load balancer logs the 301 on port 80 and then the request
+		// it leads to on 443: count only the second.
+		s.Exclude = contract.JoinFilters(p.Exclude, contract.ExcludeRedirects)
+	}
+	return s
 }
 
 // withDefaults returns a copy of p with every zero value replaced by its
@@ -195,14 +253,15 @@ func (p *Props) Validate() error {
 	if err := v.fixedResponse().Validate("FixedResponse"); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, v.validateDomain()...)
 	if v.CertificateArn != "" && !certArn.MatchString(v.CertificateArn) {
 		add("CertificateArn %q: not an ACM or IAM certificate ARN", v.CertificateArn)
 	}
-	if v.RedirectHTTPToHTTPS && v.CertificateArn == "" {
-		add("RedirectHTTPToHTTPS needs CertificateArn: there is no HTTPS listener to redirect to")
+	if v.RedirectHTTPToHTTPS && v.DomainName == "" {
+		add("RedirectHTTPToHTTPS needs DomainName: there is no HTTPS listener to redirect to")
 	}
-	if p.SslPolicy != "" && !strings.Contains(string(p.SslPolicy), "TLS13") {
-		add("SslPolicy %q: must be a TLS 1.3 policy", p.SslPolicy)
+	if v.SslPolicy != DefaultSslPolicy && !strings.Contains(string(v.SslPolicy), "TLS13") {
+		add("SslPolicy %q: must be a TLS 1.3 policy", v.SslPolicy)
 	}
 	if !slices.Contains(desyncModes, v.DesyncMitigationMode) {
 		add("DesyncMitigationMode %q: must be one of %s", v.DesyncMitigationMode, strings.Join(desyncModes, ", "))
@@ -212,6 +271,13 @@ func (p *Props) Validate() error {
 	}
 	if err := contract.ValidateLogPrefix(v.LogPrefix); err != nil {
 		add("LogPrefix: %v", err)
+	}
+	// The prefix goes as is into the S3 notification filter, which wants
+	// anything beyond S3's safe characters percent-encoded, and into IAM
+	// resources and the lifecycle rule, which want it unencoded: only
+	// characters all three read alike may appear.
+	if strings.ContainsFunc(v.LogPrefix, notLogPrefixChar) {
+		add("LogPrefix %q: only letters, digits, / and the characters %s may appear", v.LogPrefix, logPrefixPunct)
 	}
 	if v.RawLogExpirationDays < 1 {
 		add("RawLogExpirationDays %d: must be at least 1", v.RawLogExpirationDays)
@@ -249,5 +315,65 @@ func (p *Props) Validate() error {
 			add("AlarmEmail and AlarmTopic are both set: subscribe the address to your topic instead")
 		}
 	}
+	if h := v.HeartbeatPeriod; h != 0 && (h < MinHeartbeatPeriod || h > MaxHeartbeatPeriod || h%time.Minute != 0) {
+		add("HeartbeatPeriod %v: must be whole minutes from %v to %v (or 0 for none)", h, MinHeartbeatPeriod, MaxHeartbeatPeriod)
+	}
 	return errors.Join(errs...)
 }
+
+// validateDomain checks the domain name, its hosted zone and its
+// certificate: every HTTPS listener needs a certificate that covers the
+// name clients use.
+func (p Props) validateDomain() []error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if p.DomainName != "" && !isDomainName(p.DomainName) {
+		add("DomainName %q: not a domain name (lowercase letters, digits and hyphens in dot-separated labels, no trailing dot)", p.DomainName)
+	}
+	if p.HostedZone != nil && (p.HostedZoneId != "" || p.HostedZoneName != "") {
+		add("HostedZone and HostedZoneId/HostedZoneName are both set: give the zone one way")
+	}
+	if (p.HostedZoneId == "") != (p.HostedZoneName == "") {
+		add("HostedZoneId %q and HostedZoneName %q: give both or neither", p.HostedZoneId, p.HostedZoneName)
+	}
+	if p.HostedZoneId != "" && !hostedZoneID.MatchString(p.HostedZoneId) {
+		add("HostedZoneId %q: not a Route 53 hosted zone ID (such as Z0123456789ABCDEFGHIJ)", p.HostedZoneId)
+	}
+	zoneName := strings.TrimSuffix(p.HostedZoneName, ".")
+	if p.HostedZoneName != "" && !isDomainName(zoneName) {
+		add("HostedZoneName %q: not a domain name", p.HostedZoneName)
+	}
+	zone := p.HostedZone != nil || p.HostedZoneId != "" || p.HostedZoneName != ""
+	switch {
+	case p.DomainName == "" && zone:
+		add("a hosted zone is set but DomainName is not: name the collector's domain")
+	case p.DomainName == "" && p.CertificateArn != "":
+		add("CertificateArn needs DomainName: no certificate covers the load balancer's own name, so clients must use a name of yours")
+	case p.DomainName != "" && !zone && p.CertificateArn == "":
+		add("DomainName %q needs a hosted zone (HostedZone, or HostedZoneId and HostedZoneName) to create and validate its certificate, or CertificateArn", p.DomainName)
+	case p.DomainName != "" && zoneName != "" && p.DomainName != zoneName && !strings.HasSuffix(p.DomainName, "."+zoneName):
+		add("DomainName %q is not in the hosted zone %q", p.DomainName, zoneName)
+	}
+	return errs
+}
+
+// isDomainName reports whether name is a fully qualified host name as
+// ACM and Route 53 take it: at least two labels.
+func isDomainName(name string) bool {
+	return len(name) <= 253 && domainName.MatchString(name)
+}
+
+func notLogPrefixChar(r rune) bool {
+	return !strings.ContainsRune(logPrefixChars, r)
+}
+
+// servesHTTPS reports whether there is an HTTPS listener: there is one for
+// a domain name, which always comes with a certificate.
+func (p Props) servesHTTPS() bool { return p.DomainName != "" }
+
+// redirectsHTTP reports whether the HTTP listener answers with a redirect
+// to HTTPS rather than the fixed response. The load balancer logs such a
+// request (action "redirect") and then the client's second request over
+// HTTPS, so this is the one place that knows a request may be logged
+// twice.
+func (p Props) redirectsHTTP() bool { return p.RedirectHTTPToHTTPS && p.servesHTTPS() }

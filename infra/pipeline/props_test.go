@@ -21,7 +21,8 @@ func TestValidate(t *testing.T) {
 		{"zero value", &Props{}, nil},
 		{"everything set well", &Props{
 			FixedResponseStatus: 200, FixedResponseContentType: "application/json", FixedResponseBody: `{"ok":true}`,
-			CertificateArn: cert, SslPolicy: elbv2.SslPolicy_TLS13_13, RedirectHTTPToHTTPS: true,
+			DomainName: "collector.example.com", HostedZoneId: "Z0123456789ABCDEFGHIJ", HostedZoneName: "example.com.",
+			CertificateArn: cert, SslPolicy: elbv2.SslPolicy_TLS13_13, RedirectHTTPToHTTPS: true, HeartbeatPeriod: time.Hour,
 			DesyncMitigationMode: "strictest", IdleTimeout: 30 * time.Second, LogPrefix: "alb/prod",
 			RawLogExpirationDays: 7, RemovalPolicy: awscdk.RemovalPolicy_DESTROY, SummaryPrefix: "counts/",
 			GroupBy: "hour,query:ev", Format: "jsonl", FunctionMemoryMB: 256, FunctionTimeout: time.Minute,
@@ -32,16 +33,51 @@ func TestValidate(t *testing.T) {
 		{"content type", &Props{FixedResponseContentType: "image/gif"}, []string{`FixedResponseContentType "image/gif"`}},
 		{"body too long", &Props{FixedResponseBody: strings.Repeat("é", 1025)}, []string{"1025 characters, at most 1024"}},
 		{"body at the limit", &Props{FixedResponseBody: strings.Repeat("é", 1024)}, nil},
-		{"redirect without certificate", &Props{RedirectHTTPToHTTPS: true}, []string{"RedirectHTTPToHTTPS needs CertificateArn"}},
-		{"not a certificate", &Props{CertificateArn: "arn:aws:s3:::bucket"}, []string{"CertificateArn"}},
-		{"old TLS policy", &Props{CertificateArn: cert, SslPolicy: elbv2.SslPolicy_RECOMMENDED}, []string{"TLS 1.3 policy"}},
+		{"redirect without a domain", &Props{RedirectHTTPToHTTPS: true}, []string{"RedirectHTTPToHTTPS needs DomainName"}},
+		{"redirect with a certificate but no domain", &Props{CertificateArn: cert, RedirectHTTPToHTTPS: true},
+			[]string{"RedirectHTTPToHTTPS needs DomainName", "CertificateArn needs DomainName"}},
+		{"not a certificate", &Props{DomainName: "example.com", CertificateArn: "arn:aws:s3:::bucket"}, []string{"CertificateArn"}},
+		{"certificate without a domain", &Props{CertificateArn: cert}, []string{"CertificateArn needs DomainName"}},
+		{"old TLS policy", &Props{DomainName: "example.com", CertificateArn: cert, SslPolicy: elbv2.SslPolicy_RECOMMENDED}, []string{"TLS 1.3 policy"}},
+		{"the default TLS policy by name", &Props{SslPolicy: elbv2.SslPolicy_RECOMMENDED_TLS}, nil},
+		{"domain and zone", &Props{DomainName: "collector.example.com", HostedZoneId: "Z123", HostedZoneName: "example.com"}, nil},
+		{"domain at the zone's apex", &Props{DomainName: "example.com", HostedZoneId: "Z123", HostedZoneName: "example.com"}, nil},
+		{"domain and certificate, DNS elsewhere", &Props{DomainName: "collector.example.com", CertificateArn: cert}, nil},
+		{"domain alone", &Props{DomainName: "collector.example.com"}, []string{`DomainName "collector.example.com" needs a hosted zone`}},
+		{"domain outside the zone", &Props{DomainName: "collector.example.org", HostedZoneId: "Z123", HostedZoneName: "example.com"},
+			[]string{`DomainName "collector.example.org" is not in the hosted zone "example.com"`}},
+		{"a name that only ends alike", &Props{DomainName: "notexample.com", HostedZoneId: "Z123", HostedZoneName: "example.com"},
+			[]string{"is not in the hosted zone"}},
+		{"zone without a domain", &Props{HostedZoneId: "Z123", HostedZoneName: "example.com"}, []string{"DomainName is not"}},
+		{"zone ID without its name", &Props{DomainName: "example.com", HostedZoneId: "Z123"}, []string{"give both or neither"}},
+		{"zone name without its ID", &Props{DomainName: "example.com", HostedZoneName: "example.com"}, []string{"give both or neither"}},
+		{"zone ID as a path", &Props{DomainName: "example.com", HostedZoneId: "/hostedzone/Z123", HostedZoneName: "example.com"},
+			[]string{`HostedZoneId "/hostedzone/Z123": not a Route 53 hosted zone ID`}},
+		{"not domain names", &Props{DomainName: "Collector.example.com", HostedZoneId: "Z123", HostedZoneName: "example"},
+			[]string{`DomainName "Collector.example.com": not a domain name`, `HostedZoneName "example": not a domain name`}},
+		{"wildcard domain", &Props{DomainName: "*.example.com", CertificateArn: cert}, []string{"not a domain name"}},
+		{"domain with a trailing dot", &Props{DomainName: "example.com.", CertificateArn: cert}, []string{"not a domain name"}},
+		{"label too long", &Props{DomainName: strings.Repeat("a", 64) + ".example.com", CertificateArn: cert}, []string{"not a domain name"}},
+		{"heartbeat", &Props{HeartbeatPeriod: 30 * time.Minute}, nil},
+		{"heartbeat at the limits", &Props{HeartbeatPeriod: 24 * time.Hour}, nil},
+		{"heartbeat too short", &Props{HeartbeatPeriod: 5 * time.Minute}, []string{"HeartbeatPeriod 5m0s"}},
+		{"heartbeat too long", &Props{HeartbeatPeriod: 25 * time.Hour}, []string{"HeartbeatPeriod"}},
+		{"heartbeat in seconds", &Props{HeartbeatPeriod: 10*time.Minute + time.Second}, []string{"whole minutes"}},
+		{"heartbeat negative", &Props{HeartbeatPeriod: -time.Hour}, []string{"HeartbeatPeriod"}},
 		{"desync mode", &Props{DesyncMitigationMode: "paranoid"}, []string{"DesyncMitigationMode"}},
 		{"idle timeout", &Props{IdleTimeout: 5000 * time.Second}, []string{"IdleTimeout"}},
 		{"log prefix with AWSLogs", &Props{LogPrefix: "x/AWSLogs"}, []string{"LogPrefix", "AWSLogs"}},
 		{"log prefix with a slash", &Props{LogPrefix: "logs/"}, []string{"LogPrefix"}},
+		{"log prefix with S3's safe characters", &Props{LogPrefix: "alb-1/prod_(eu).v2/it's!"}, nil},
+		{"log prefix with a space", &Props{LogPrefix: "my logs"}, []string{`LogPrefix "my logs": only letters, digits, /`}},
+		{"log prefix with an IAM wildcard", &Props{LogPrefix: "logs*"}, []string{`LogPrefix "logs*"`}},
+		{"log prefix with characters S3 wants encoded", &Props{LogPrefix: "a+b"}, []string{"LogPrefix"}},
+		{"log prefix with a non-ASCII letter", &Props{LogPrefix: "café"}, []string{"LogPrefix"}},
+		{"log prefix with an equals sign", &Props{LogPrefix: "env=prod"}, []string{"LogPrefix"}},
 		{"summary prefix without slash", &Props{SummaryPrefix: "summaries"}, []string{"SummaryPrefix", "must end in /"}},
 		{"logs under the summary prefix", &Props{LogPrefix: "data/logs", SummaryPrefix: "data/"}, []string{"logs would be refused as summaries"}},
 		{"group-by", &Props{GroupBy: "date,colour"}, []string{"GroupBy", "colour"}},
+		{"filters", &Props{Include: "bot=maybe", Exclude: "actions=redirect"}, []string{`Include: clause "bot=maybe"`, `Exclude: clause "actions=redirect"`}},
 		{"format", &Props{Format: "xml"}, []string{"Format"}},
 		{"memory", &Props{FunctionMemoryMB: 64}, []string{"FunctionMemoryMB 64"}},
 		{"timeout", &Props{FunctionTimeout: 20 * time.Minute}, []string{"FunctionTimeout"}},
@@ -52,9 +88,11 @@ func TestValidate(t *testing.T) {
 		{"removal policy", &Props{RemovalPolicy: awscdk.RemovalPolicy_SNAPSHOT}, []string{"RemovalPolicy"}},
 		{"email", &Props{AlarmEmail: "not an address"}, []string{"AlarmEmail"}},
 		{"every problem at once", &Props{
-			FixedResponseStatus: 301, FixedResponseContentType: "text/xml", RedirectHTTPToHTTPS: true,
+			FixedResponseStatus: 301, FixedResponseContentType: "text/xml", RedirectHTTPToHTTPS: true, HeartbeatPeriod: time.Second,
+			DomainName: "example.com", LogPrefix: "a b",
 			SummaryPrefix: "/s", GroupBy: "x", Format: "csv2", FunctionMemoryMB: 20000,
-		}, []string{"FixedResponseStatus", "FixedResponseContentType", "RedirectHTTPToHTTPS", "SummaryPrefix", "GroupBy", "Format", "FunctionMemoryMB"}},
+		}, []string{"FixedResponseStatus", "FixedResponseContentType", "SummaryPrefix", "GroupBy", "Format", "FunctionMemoryMB",
+			"HeartbeatPeriod", "needs a hosted zone", "LogPrefix"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,5 +123,26 @@ func TestDefaults(t *testing.T) {
 		d.FunctionMemoryMB != 1024 || d.FunctionTimeout != 5*time.Minute || d.MaxEventAge != 6*time.Hour ||
 		d.IdleTimeout != time.Minute || d.DesyncMitigationMode != "defensive" || d.SslPolicy != elbv2.SslPolicy_RECOMMENDED_TLS {
 		t.Errorf("defaults %+v", d)
+	}
+}
+
+// Whether HTTP redirects is decided in one place, which every use reads.
+func TestRedirectsHTTP(t *testing.T) {
+	tests := []struct {
+		name  string
+		props Props
+		want  bool
+	}{
+		{"default", Props{}, false},
+		{"HTTPS without redirect", Props{DomainName: "example.com", CertificateArn: "arn"}, false},
+		{"redirect", Props{DomainName: "example.com", CertificateArn: "arn", RedirectHTTPToHTTPS: true}, true},
+		{"redirect asked for without HTTPS", Props{RedirectHTTPToHTTPS: true}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.props.withDefaults().redirectsHTTP(); got != tt.want {
+				t.Errorf("redirectsHTTP() = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

@@ -69,6 +69,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(description)})
 	}
 	output("CollectorUrl", "Send events here, e.g. curl '<url>?ev=signup&uid=42'", p.CollectorURL())
+	output("LoadBalancerDnsName", "The load balancer's own name: a CNAME target for a domain whose DNS is outside Route 53", p.LoadBalancer().LoadBalancerDnsName())
 	output("LogBucketName", "Bucket receiving the access logs", p.LogBucket().BucketName())
 	output("SummaryBucketName", "Bucket receiving the summaries, under "+p.SummaryPrefix(), p.SummaryBucket().BucketName())
 	output("FunctionName", "Function summarizing each log file", p.Function().FunctionName())

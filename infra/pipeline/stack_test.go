@@ -23,7 +23,7 @@ func TestStackOutputs(t *testing.T) {
 	stack := NewStack(app, "Pmdp", &StackProps{StackProps: awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("eu-west-1")}}})
 	tm := templateOf(t, stack)
 	outputs := tm["Outputs"].(map[string]any)
-	for _, name := range []string{"CollectorUrl", "LogBucketName", "SummaryBucketName", "FunctionName", "FailureQueueUrl"} {
+	for _, name := range []string{"CollectorUrl", "LoadBalancerDnsName", "LogBucketName", "SummaryBucketName", "FunctionName", "FailureQueueUrl"} {
 		if _, ok := outputs[name]; !ok {
 			t.Errorf("no output %s (have %v)", name, keysOf(outputs))
 		}

@@ -1,0 +1,50 @@
+package pipeline
+
+import (
+	"testing"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// The heartbeat: the function's invocations summed over the period, an
+// alarm below one, missing data counted as silence, sent where the other
+// alarms go.
+func TestHeartbeatAlarm(t *testing.T) {
+	const topic = "arn:aws:sns:us-east-1:123456789012:ops"
+	tm := synthWith(t, nil, func(stack awscdk.Stack) *Props {
+		return &Props{
+			HeartbeatPeriod: 90 * time.Minute,
+			AlarmTopic:      awssns.Topic_FromTopicArn(stack, jsii.String("Topic"), jsii.String(topic)),
+		}
+	}).template
+	fnID := ""
+	for id, f := range tm.resources("AWS::Lambda::Function") {
+		if props(f)["Handler"] == "bootstrap" {
+			fnID = id
+		}
+	}
+	var heartbeat map[string]any
+	for id, a := range tm.resources("AWS::CloudWatch::Alarm") {
+		jsonEq(t, id+" actions", props(a)["AlarmActions"], []any{topic})
+		if props(a)["MetricName"] == "Invocations" {
+			heartbeat = props(a)
+		}
+	}
+	if n := len(tm.resources("AWS::CloudWatch::Alarm")); n != 3 {
+		t.Errorf("%d alarms, want 3", n)
+	}
+	if heartbeat == nil {
+		t.Fatal("no alarm on the function's invocations")
+	}
+	delete(heartbeat, "AlarmDescription")
+	jsonEq(t, "heartbeat alarm", heartbeat, map[string]any{
+		"Namespace": "AWS/Lambda", "MetricName": "Invocations",
+		"Dimensions": []any{map[string]any{"Name": "FunctionName", "Value": ref(fnID)}},
+		"Statistic":  "Sum", "Period": 5400, "EvaluationPeriods": 1,
+		"Threshold": 1, "ComparisonOperator": "LessThanThreshold", "TreatMissingData": "breaching",
+		"AlarmActions": []any{topic},
+	})
+}
