@@ -39,8 +39,18 @@ type Browser struct {
 
 	mu       sync.Mutex
 	errors   []string
-	requests []string
+	requests []*Request
+	byID     map[network.RequestID]*Request
 }
+
+// A Request is one the page made.
+type Request struct {
+	Method, URL string
+	Status      int64  // of the response; 0 while there is none
+	Failed      string // why it failed, when it did
+}
+
+func (r Request) String() string { return r.Method + " " + r.URL }
 
 // New starts Chromium with a new, empty profile, stopped when t ends;
 // every action must be done within timeout. It skips t when the browser
@@ -79,7 +89,7 @@ func New(t *testing.T, timeout time.Duration) *Browser {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	b := &Browser{}
+	b := &Browser{byID: map[network.RequestID]*Request{}}
 	tabCtx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithListener(b.record))
 	t.Cleanup(func() {
 		cancelTab()
@@ -119,7 +129,17 @@ func (b *Browser) record(ev any) {
 			b.errors = append(b.errors, fmt.Sprintf("%s: %s %s", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL))
 		}
 	case *network.EventRequestWillBeSent:
-		b.requests = append(b.requests, ev.Request.Method+" "+ev.Request.URL+ev.Request.URLFragment)
+		r := &Request{Method: ev.Request.Method, URL: ev.Request.URL + ev.Request.URLFragment}
+		b.requests = append(b.requests, r)
+		b.byID[ev.RequestID] = r
+	case *network.EventResponseReceived:
+		if r := b.byID[ev.RequestID]; r != nil {
+			r.Status = ev.Response.Status
+		}
+	case *network.EventLoadingFailed:
+		if r := b.byID[ev.RequestID]; r != nil {
+			r.Failed = ev.ErrorText
+		}
 	}
 }
 
@@ -131,12 +151,16 @@ func (b *Browser) Errors() []string {
 	return append([]string(nil), b.errors...)
 }
 
-// Requests returns every request the page made so far, as "METHOD URL",
-// in order.
-func (b *Browser) Requests() []string {
+// Requests returns every request the page made so far, in order, as
+// they are now.
+func (b *Browser) Requests() []Request {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return append([]string(nil), b.requests...)
+	out := make([]Request, len(b.requests))
+	for i, r := range b.requests {
+		out[i] = *r
+	}
+	return out
 }
 
 // Screenshot saves a PNG of the whole page as name, in the directory

@@ -35,9 +35,17 @@ setTimeout(() => { throw new Error("uncaught") }, 0);
 	b.Do(t, chromedp.Navigate(srv.URL+"/"), chromedp.Poll[chromedp.Void](`document.title === "loaded"`))
 
 	requests := b.Requests()
-	for _, want := range []string{"GET " + srv.URL + "/", "GET " + srv.URL + "/data?x=1", "GET " + srv.URL + "/missing.png"} {
+	for i := range requests {
+		requests[i].Failed = "" // whether the refused image's failure came yet
+	}
+	for _, want := range []Request{
+		{Method: "GET", URL: srv.URL + "/", Status: 200},
+		{Method: "GET", URL: srv.URL + "/data?x=1", Status: 200},
+		{Method: "GET", URL: srv.URL + "/missing.png", Status: 404},
+		{Method: "GET", URL: "http://example.invalid/blocked.png"}, // refused, but asked for
+	} {
 		if !slices.Contains(requests, want) {
-			t.Errorf("requests %q lack %q", requests, want)
+			t.Errorf("requests %#v lack %#v", requests, want)
 		}
 	}
 	errors := strings.Join(b.Errors(), "\n")
