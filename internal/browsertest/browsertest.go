@@ -163,12 +163,16 @@ func (b *Browser) Requests() []Request {
 	return out
 }
 
-// Screenshot saves a PNG of the whole page as name, in the directory
-// ArtifactsEnv names or else the test's temporary one, and returns its
-// path.
-func (b *Browser) Screenshot(t *testing.T, name string) string {
+// Screenshot saves a PNG of the window, or with full of the whole page, as
+// name, in the directory ArtifactsEnv names or else the test's temporary
+// one, and returns its path.
+func (b *Browser) Screenshot(t *testing.T, name string, full bool) string {
 	t.Helper()
-	png, err := chromedp.Run(b.Ctx, chromedp.FullScreenshot(100))
+	shot := chromedp.CaptureScreenshot()
+	if full {
+		shot = chromedp.FullScreenshot(100)
+	}
+	png, err := chromedp.Run(b.Ctx, shot)
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
