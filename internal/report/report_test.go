@@ -298,6 +298,8 @@ func TestPageEscapesLogValues(t *testing.T) {
 	}
 }
 
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
 func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 func between(s, from, to string) string {
