@@ -25,6 +25,7 @@ import (
 	"github.com/pmdp/pmdp/internal/objstore"
 	"github.com/pmdp/pmdp/internal/objstoretest"
 	"github.com/pmdp/pmdp/internal/process"
+	"github.com/pmdp/pmdp/internal/report"
 	"github.com/pmdp/pmdp/internal/summary"
 	"github.com/pmdp/pmdp/internal/tracker"
 )
@@ -39,8 +40,8 @@ const pipelineGroupBy = "date,method,path,query:ev,query:p"
 // without sendBeacon, and a page that does not opt in for automated
 // browsers. After the local pipeline has delivered, the function's
 // summaries and its rollup sweep hold exactly the page views and events
-// sent, every parameter survives the access log, and the page saw no
-// error.
+// sent, the report of the rollups shows them, every parameter survives
+// the access log, and no page saw an error.
 func TestTrackerInABrowser(t *testing.T) {
 	b := browsertest.New(t, 3*time.Minute)
 	p, _ := localtest.Start(t, "../../lambda", local.Config{
@@ -112,10 +113,6 @@ func TestTrackerInABrowser(t *testing.T) {
 			t.Errorf("sent from the page that did not opt in: %s", r)
 		}
 	}
-	if errs := b.Errors(); len(errs) > 0 {
-		t.Errorf("the pages reported errors:\n%s", strings.Join(errs, "\n"))
-	}
-
 	if _, err := p.Collector.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -151,6 +148,27 @@ func TestTrackerInABrowser(t *testing.T) {
 	}
 	compareCounts(t, "rollups", readCounts(t, store, p.Bucket, "rollups/"), want)
 
+	// The report of those rollups, opened in the browser, shows them.
+	rb := &report.Builder{}
+	if _, err := rb.ReadLocation(ctx, store, p.Bucket, "rollups/"); err != nil {
+		t.Fatal(err)
+	}
+	var page bytes.Buffer
+	if err := rb.WriteHTML(&page); err != nil {
+		t.Fatal(err)
+	}
+	reportSite := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", report.ContentType)
+		w.Write(page.Bytes())
+	}))
+	defer reportSite.Close()
+	b.Do(t, chromedp.Navigate(reportSite.URL))
+	shown := browsertest.Eval[map[string]string](t, b, `Object.fromEntries(Array.from(
+		document.querySelectorAll('section[data-column="query:ev"] tbody tr'), tr => [tr.cells[0].textContent, tr.cells[1].textContent]))`)
+	if want := map[string]string{"pageview": "6", "signup": "3", "early": "1", "click": "1", "(empty)": "3"}; !maps.Equal(shown, want) {
+		t.Errorf("the report's events %v, want %v", shown, want)
+	}
+
 	// Every parameter as the access log holds it.
 	params := beaconParams(t, store, p.Bucket)
 	if len(params) != beacons {
@@ -181,6 +199,9 @@ func TestTrackerInABrowser(t *testing.T) {
 		if q.Has("plan") {
 			plans = append(plans, q.Get("plan"))
 		}
+	}
+	if errs := b.Errors(); len(errs) > 0 {
+		t.Errorf("the pages reported errors:\n%s", strings.Join(errs, "\n"))
 	}
 	slices.Sort(plans)
 	if want := []string{"free", "pro & co/ü", "pro & co/ü"}; !slices.Equal(plans, want) {
