@@ -79,11 +79,13 @@ type cell struct {
 func (c *cell) add(r row, newSketch func() Sketch) error {
 	c.count += r.count
 	c.rows++
-	switch {
-	case c.rows == 1:
+	if c.rows == 1 {
 		c.distinct, c.sketch = r.distinct, r.sketch
 		return nil
-	case c.distinct < 0 || r.distinct < 0 || newSketch == nil || c.sketch == "" && c.merged == nil || r.sketch == "":
+	}
+	// A second row: its count joins this one only through the sketches.
+	mergeable := c.distinct >= 0 && r.distinct >= 0 && r.sketch != "" && newSketch != nil && (c.sketch != "" || c.merged != nil)
+	if !mergeable {
 		c.distinct, c.sketch, c.merged = -1, "", nil
 		return nil
 	}
@@ -206,7 +208,7 @@ func (b *Builder) Data() *Data {
 		}
 		d.Requests = append(d.Requests, c.count)
 		if b.distinct {
-			d.Visitors = append(d.Visitors, max(c.distinct, -1))
+			d.Visitors = append(d.Visitors, c.distinct)
 		}
 	}
 	for _, col := range b.tableOrder() {
@@ -310,7 +312,7 @@ func (t *table) data(index map[string]int, maxValues int, distinct bool) Table {
 			c := byDate[date]
 			distinctOf := int64(-1)
 			if distinct {
-				distinctOf = max(c.distinct, -1)
+				distinctOf = c.distinct
 			}
 			cells = append(cells, [3]int64{int64(index[date]), c.count, distinctOf})
 		}
