@@ -34,6 +34,7 @@ var commands = []*command{
 	{"generate", "[flags]", "write a realistic ALB access log and its expected counts", generateHelp, (*env).generateFlags},
 	{"process", "[flags] S3URL...", "summarize log objects in S3 as the function does (reprocess, backfill)", processHelp, (*env).processFlags},
 	{"rollup", "[flags] LOCATION", "build the daily rollups of the summaries in S3 or a directory", rollupHelp, (*env).rollupFlags},
+	{"report", "[flags] SOURCE...", "write one HTML page that shows summaries or rollups", reportHelp, (*env).reportFlags},
 	{"local", "[flags]", "run the whole pipeline on this machine", localHelp, (*env).localFlags},
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/objstore"
+	"github.com/pmdp/pmdp/internal/tracker"
 )
 
 // Config describes the load balancer the collector stands in for and
@@ -87,21 +88,25 @@ func New(cfg Config) *Collector {
 	return c
 }
 
-// ServeHTTP answers with the fixed response and logs the request.
+// ServeHTTP answers with the fixed response, or with the tracker's at its
+// path as the stack's listener rule does, and logs the request.
 func (c *Collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	received := time.Now().UTC()
 	res := c.cfg.Response
+	if r.URL.Path == tracker.Path {
+		res = tracker.Response()
+	}
 	w.Header().Set("Content-Type", res.ContentType)
 	w.Header().Set("Content-Length", strconv.Itoa(len(res.Body)))
 	w.WriteHeader(res.Status)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write([]byte(res.Body))
 	}
-	c.record(r, received, time.Now().UTC())
+	c.record(r, res, received, time.Now().UTC())
 }
 
 // record appends the access-log line of one request.
-func (c *Collector) record(r *http.Request, received, sent time.Time) {
+func (c *Collector) record(r *http.Request, res contract.FixedResponse, received, sent time.Time) {
 	port := "80"
 	if addr, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
 		if _, p, err := net.SplitHostPort(addr.String()); err == nil {
@@ -126,7 +131,7 @@ func (c *Collector) record(r *http.Request, received, sent time.Time) {
 		}
 	}
 	receivedBytes := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4 + headerBytes + max(0, int(r.ContentLength))
-	sentBytes := 17 + len(c.cfg.Response.ContentType) + 40 + len(c.cfg.Response.Body)
+	sentBytes := 17 + len(res.ContentType) + 40 + len(res.Body)
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -140,7 +145,7 @@ func (c *Collector) record(r *http.Request, received, sent time.Time) {
 	b = append(b, ':')
 	b = append(b, clientPort...)
 	b = append(b, " - -1 -1 -1 "...)
-	b = strconv.AppendInt(b, int64(c.cfg.Response.Status), 10)
+	b = strconv.AppendInt(b, int64(res.Status), 10)
 	b = append(b, " - "...)
 	b = strconv.AppendInt(b, int64(receivedBytes), 10)
 	b = append(b, ' ')
