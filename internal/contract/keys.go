@@ -14,15 +14,21 @@ const DefaultLogPrefix = "logs"
 // process keys under it, so it must be a whole folder and must not hold
 // the logs.
 func ValidateSummaryPrefix(prefix string) error {
+	return validateFolder("summary", prefix)
+}
+
+// validateFolder checks a prefix that must be a whole folder apart from
+// the logs; what is "summary" or "rollup".
+func validateFolder(what, prefix string) error {
 	switch {
 	case prefix == "":
-		return errors.New("summary prefix is empty: every key would count as a summary")
+		return fmt.Errorf("%s prefix is empty: every key would count as a %s", what, what)
 	case !strings.HasSuffix(prefix, "/"):
-		return fmt.Errorf("summary prefix %q must end in /", prefix)
+		return fmt.Errorf("%s prefix %q must end in /", what, prefix)
 	case strings.HasPrefix(prefix, "/"):
-		return fmt.Errorf("summary prefix %q must not start with /", prefix)
+		return fmt.Errorf("%s prefix %q must not start with /", what, prefix)
 	case strings.Contains(prefix, "AWSLogs/"):
-		return fmt.Errorf("summary prefix %q must not contain AWSLogs/, where load balancers write logs", prefix)
+		return fmt.Errorf("%s prefix %q must not contain AWSLogs/, where load balancers write logs", what, prefix)
 	}
 	return nil
 }
@@ -76,4 +82,21 @@ func NotificationFilter(logPrefix string) Filter {
 // Matches reports whether S3 would deliver a notification for key.
 func (f Filter) Matches(key string) bool {
 	return strings.HasPrefix(key, f.Prefix) && strings.HasSuffix(key, f.Suffix)
+}
+
+// ValidateRollupPrefix checks a rollup prefix by the summary prefix's
+// rules: the function refuses to process keys under it too.
+func ValidateRollupPrefix(prefix string) error {
+	return validateFolder("rollup", prefix)
+}
+
+// ValidatePrefixesApart checks that a rollup prefix and a summary prefix,
+// in the same bucket, do not hold each other's keys: a rollup read as a
+// summary would count its inputs twice, and Athena reads every object
+// under a table's location.
+func ValidatePrefixesApart(summaryPrefix, rollupPrefix string) error {
+	if strings.HasPrefix(summaryPrefix, rollupPrefix) || strings.HasPrefix(rollupPrefix, summaryPrefix) {
+		return fmt.Errorf("rollup prefix %q and summary prefix %q overlap: one holds the other's keys", rollupPrefix, summaryPrefix)
+	}
+	return nil
 }

@@ -20,6 +20,8 @@ const (
 	EnvFormat        = "PMDP_FORMAT"
 	EnvInclude       = "PMDP_INCLUDE"
 	EnvExclude       = "PMDP_EXCLUDE"
+	EnvRollupPrefix  = "PMDP_ROLLUP_PREFIX"
+	EnvRollupDays    = "PMDP_ROLLUP_DAYS"
 )
 
 // Defaults of the settings.
@@ -27,6 +29,8 @@ const (
 	DefaultSummaryPrefix = "summaries/"
 	DefaultGroupBy       = "date,path"
 	DefaultFormat        = "csv"
+	DefaultRollupPrefix  = "rollups/"
+	DefaultRollupDays    = "3"
 )
 
 // Settings configure the function. Each is text, as the function's
@@ -48,6 +52,12 @@ type Settings struct {
 	// counted; "" keeps every line.
 	Include string
 	Exclude string
+	// RollupPrefix starts every daily rollup key, in the summary bucket;
+	// see ValidateRollupPrefix.
+	RollupPrefix string
+	// RollupDays is how many UTC dates, today's included, the scheduled
+	// sweep rebuilds; see ParseRollupDays.
+	RollupDays string
 }
 
 // A Setting is one field of Settings under the names it goes by.
@@ -59,6 +69,8 @@ type Setting struct {
 
 	value func(*Settings) *string
 	check func(string) error // nil: any value goes
+	// checkWith checks the setting against the others, once check passed.
+	checkWith func(Settings) error
 }
 
 // settings lists every setting once; adding one is a field of Settings
@@ -76,6 +88,11 @@ var settings = []Setting{
 		value: func(s *Settings) *string { return &s.Include }, check: validateFilter},
 	{Field: "Exclude", Env: EnvExclude, Flag: "exclude",
 		value: func(s *Settings) *string { return &s.Exclude }, check: validateFilter},
+	{Field: "RollupPrefix", Env: EnvRollupPrefix, Flag: "rollup-prefix", Default: DefaultRollupPrefix,
+		value: func(s *Settings) *string { return &s.RollupPrefix }, check: ValidateRollupPrefix,
+		checkWith: func(s Settings) error { return ValidatePrefixesApart(s.SummaryPrefix, s.RollupPrefix) }},
+	{Field: "RollupDays", Env: EnvRollupDays, Flag: "rollup-days", Default: DefaultRollupDays,
+		value: func(s *Settings) *string { return &s.RollupDays }, check: validateRollupDays},
 }
 
 // Ways to name a setting in an error, for ValidateAs: ByEnv for the
@@ -118,7 +135,11 @@ func (s Settings) ValidateAs(name func(Setting) string) error {
 		if st.check == nil {
 			continue
 		}
-		if err := st.check(*st.value(&s)); err != nil {
+		err := st.check(*st.value(&s))
+		if err == nil && st.checkWith != nil {
+			err = st.checkWith(s)
+		}
+		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", name(st), err))
 		}
 	}

@@ -48,7 +48,17 @@ func TestValidate(t *testing.T) {
 	}{
 		{"zero value", Settings{}, nil},
 		{"everything set", Settings{SummaryBucket: "out", SummaryPrefix: "counts/", GroupBy: "hour,query:ev", Format: "jsonl",
-			Include: "query:ev=signup|login", Exclude: "action=redirect;bot=yes"}, nil},
+			Include: "query:ev=signup|login", Exclude: "action=redirect;bot=yes", RollupPrefix: "daily/", RollupDays: "7"}, nil},
+		{"rollups in a sibling folder", Settings{SummaryPrefix: "pmdp/summaries/", RollupPrefix: "pmdp/rollups/"}, nil},
+		{"rollup prefix without slash", Settings{RollupPrefix: "rollups"}, []string{EnvRollupPrefix + ": ", "rollup prefix", "must end in /"}},
+		{"rollup prefix where logs go", Settings{RollupPrefix: "x/AWSLogs/"}, []string{EnvRollupPrefix, "AWSLogs"}},
+		{"rollups among the summaries", Settings{RollupPrefix: "summaries/rollups/"}, []string{EnvRollupPrefix + ": ", "overlap"}},
+		{"summaries among the rollups", Settings{SummaryPrefix: "r/s/", RollupPrefix: "r/"}, []string{EnvRollupPrefix + ": ", "overlap"}},
+		{"one prefix for both", Settings{SummaryPrefix: "out/", RollupPrefix: "out/"}, []string{EnvRollupPrefix + ": ", "overlap"}},
+		{"a window of one day", Settings{RollupDays: "1"}, nil},
+		{"a window of no days", Settings{RollupDays: "0"}, []string{EnvRollupDays + ": ", `"0"`, "from 1 to 366"}},
+		{"a window over a year", Settings{RollupDays: "367"}, []string{EnvRollupDays, "from 1 to 366"}},
+		{"a window that is not a number", Settings{RollupDays: "3d"}, []string{EnvRollupDays, `"3d"`}},
 		{"spaces in the group-by", Settings{GroupBy: " date , path"}, nil},
 		{"any bucket name", Settings{SummaryBucket: "${Token[TOKEN.123]}"}, nil},
 		{"prefix without slash", Settings{SummaryPrefix: "counts"}, []string{EnvSummaryPrefix + ": ", "must end in /"}},
@@ -58,8 +68,9 @@ func TestValidate(t *testing.T) {
 		{"unknown format", Settings{Format: "xml"}, []string{EnvFormat + ": ", `"xml"`}},
 		{"include without a value", Settings{Include: "bot"}, []string{EnvInclude + ": ", `clause "bot"`}},
 		{"exclude by an unknown dimension", Settings{Exclude: "actions=redirect"}, []string{EnvExclude + ": ", `"actions"`}},
-		{"everything wrong at once", Settings{SummaryPrefix: "counts", GroupBy: "date,,date", Format: "csv2", Include: "bot=maybe", Exclude: ";"},
-			[]string{EnvSummaryPrefix, EnvGroupBy, "position 2", "given twice", EnvFormat, EnvInclude, EnvExclude}},
+		{"everything wrong at once", Settings{SummaryPrefix: "counts", GroupBy: "date,,date", Format: "csv2", Include: "bot=maybe", Exclude: ";",
+			RollupPrefix: "/r/", RollupDays: "-1"},
+			[]string{EnvSummaryPrefix, EnvGroupBy, "position 2", "given twice", EnvFormat, EnvInclude, EnvExclude, EnvRollupPrefix, EnvRollupDays}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,15 +80,15 @@ func TestValidate(t *testing.T) {
 }
 
 func TestValidateAs(t *testing.T) {
-	bad := Settings{SummaryPrefix: "s", GroupBy: "x", Format: "y", Include: "i", Exclude: "e"}
+	bad := Settings{SummaryPrefix: "s", GroupBy: "x", Format: "y", Include: "i", Exclude: "e", RollupPrefix: "r", RollupDays: "d"}
 	tests := []struct {
 		name string
 		by   func(Setting) string
 		want []string
 	}{
-		{"environment", ByEnv, []string{"PMDP_SUMMARY_PREFIX: ", "PMDP_GROUP_BY: ", "PMDP_FORMAT: ", "PMDP_INCLUDE: ", "PMDP_EXCLUDE: "}},
-		{"fields, as the construct's props", ByField, []string{"SummaryPrefix: ", "GroupBy: ", "Format: ", "Include: ", "Exclude: "}},
-		{"flags", ByFlag, []string{"--summary-prefix: ", "--group-by: ", "--format: ", "--include: ", "--exclude: "}},
+		{"environment", ByEnv, []string{"PMDP_SUMMARY_PREFIX: ", "PMDP_GROUP_BY: ", "PMDP_FORMAT: ", "PMDP_INCLUDE: ", "PMDP_EXCLUDE: ", "PMDP_ROLLUP_PREFIX: ", "PMDP_ROLLUP_DAYS: "}},
+		{"fields, as the construct's props", ByField, []string{"SummaryPrefix: ", "GroupBy: ", "Format: ", "Include: ", "Exclude: ", "RollupPrefix: ", "RollupDays: "}},
+		{"flags", ByFlag, []string{"--summary-prefix: ", "--group-by: ", "--format: ", "--include: ", "--exclude: ", "--rollup-prefix: ", "--rollup-days: "}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,10 +116,12 @@ func TestEnv(t *testing.T) {
 		want     map[string]string
 	}{
 		{"defaults spelled out, no bucket", Settings{}, map[string]string{
-			EnvSummaryPrefix: DefaultSummaryPrefix, EnvGroupBy: DefaultGroupBy, EnvFormat: DefaultFormat}},
-		{"everything", Settings{SummaryBucket: "out", SummaryPrefix: "c/", GroupBy: "hour", Format: "jsonl", Include: "bot=no;status=204", Exclude: ExcludeRedirects},
+			EnvSummaryPrefix: DefaultSummaryPrefix, EnvGroupBy: DefaultGroupBy, EnvFormat: DefaultFormat,
+			EnvRollupPrefix: DefaultRollupPrefix, EnvRollupDays: DefaultRollupDays}},
+		{"everything", Settings{SummaryBucket: "out", SummaryPrefix: "c/", GroupBy: "hour", Format: "jsonl", Include: "bot=no;status=204", Exclude: ExcludeRedirects,
+			RollupPrefix: "d/", RollupDays: "5"},
 			map[string]string{EnvSummaryBucket: "out", EnvSummaryPrefix: "c/", EnvGroupBy: "hour", EnvFormat: "jsonl",
-				EnvInclude: "bot=no;status=204", EnvExclude: "action=redirect"}},
+				EnvInclude: "bot=no;status=204", EnvExclude: "action=redirect", EnvRollupPrefix: "d/", EnvRollupDays: "5"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -125,9 +138,10 @@ func TestEnv(t *testing.T) {
 }
 
 func TestSettingsFromEnv(t *testing.T) {
-	env := map[string]string{EnvSummaryBucket: "b", EnvSummaryPrefix: "p/", EnvGroupBy: "g", EnvFormat: "f", EnvInclude: "i", EnvExclude: "e", "PMDP_OTHER": "o"}
+	env := map[string]string{EnvSummaryBucket: "b", EnvSummaryPrefix: "p/", EnvGroupBy: "g", EnvFormat: "f", EnvInclude: "i", EnvExclude: "e",
+		EnvRollupPrefix: "r/", EnvRollupDays: "9", "PMDP_OTHER": "o"}
 	got := SettingsFromEnv(func(k string) string { return env[k] })
-	if want := (Settings{SummaryBucket: "b", SummaryPrefix: "p/", GroupBy: "g", Format: "f", Include: "i", Exclude: "e"}); got != want {
+	if want := (Settings{SummaryBucket: "b", SummaryPrefix: "p/", GroupBy: "g", Format: "f", Include: "i", Exclude: "e", RollupPrefix: "r/", RollupDays: "9"}); got != want {
 		t.Errorf("SettingsFromEnv = %+v, want %+v", got, want)
 	}
 	if got := SettingsFromEnv(func(string) string { return "" }); got != (Settings{}) {
