@@ -6,6 +6,7 @@ import (
 	"net/mail"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -115,6 +116,21 @@ type Props struct {
 	// added, so a redirected request counts once.
 	Exclude string
 
+	// RollupPrefix starts every daily rollup key, in the summary bucket
+	// (<prefix>dt=YYYY-MM-DD/rollup.jsonl); it must end in "/" and be
+	// apart from SummaryPrefix. Default: "rollups/".
+	RollupPrefix string
+	// RollupDays is how many UTC dates, today's included, each sweep
+	// rebuilds, 1 to 366; older dates are rolled up as soon as a summary
+	// of theirs is written. Default: 3.
+	RollupDays int
+	// RollupInterval is how often a schedule invokes the function to
+	// sweep the rollups: whole minutes from 5 minutes (logs arrive every
+	// 5) to 1 day (the function relies on a sweep at least daily). There
+	// is no turning it off: without sweeps, the last days' rollups would
+	// never be built. Default: 1 hour.
+	RollupInterval time.Duration
+
 	// Code of the function. Default: built from this module's Go source
 	// at synth time for linux/arm64, without Docker.
 	Code awslambda.Code
@@ -160,6 +176,13 @@ const (
 	DefaultMaxEventAge              = 6 * time.Hour
 	DefaultDesyncMitigationMode     = "defensive"
 	DefaultSslPolicy                = elbv2.SslPolicy_RECOMMENDED_TLS
+	DefaultRollupInterval           = time.Hour
+
+	// The sweep's interval: load balancers deliver logs every 5 minutes,
+	// so sweeping more often finds nothing new, and the function rolls up
+	// at once only the dates a sweep within a day would miss.
+	MinRollupInterval = 5 * time.Minute
+	MaxRollupInterval = 24 * time.Hour
 
 	// The heartbeat alarm's period: load balancers deliver logs every 5
 	// minutes, so a shorter silence means nothing; CloudWatch evaluates
@@ -191,7 +214,11 @@ func (p Props) fixedResponse() contract.FixedResponse {
 // settings are the function's settings as p gives them; the summary
 // bucket, known only as a token, is added by the construct.
 func (p Props) settings() contract.Settings {
-	s := contract.Settings{SummaryPrefix: p.SummaryPrefix, GroupBy: p.GroupBy, Format: p.Format, Include: p.Include, Exclude: p.Exclude}
+	s := contract.Settings{SummaryPrefix: p.SummaryPrefix, GroupBy: p.GroupBy, Format: p.Format, Include: p.Include, Exclude: p.Exclude,
+		RollupPrefix: p.RollupPrefix}
+	if p.RollupDays != 0 {
+		s.RollupDays = strconv.Itoa(p.RollupDays)
+	}
 	if p.redirectsHTTP() {
 		// The load balancer logs the 301 on port 80 and then the request
 		// it leads to on 443: count only the second.
@@ -224,7 +251,13 @@ func (p Props) withDefaults() Props {
 		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
 	s := p.settings().WithDefaults()
-	p.SummaryPrefix, p.GroupBy, p.Format = s.SummaryPrefix, s.GroupBy, s.Format
+	p.SummaryPrefix, p.GroupBy, p.Format, p.RollupPrefix = s.SummaryPrefix, s.GroupBy, s.Format, s.RollupPrefix
+	if p.RollupDays == 0 {
+		p.RollupDays, _ = contract.ParseRollupDays(contract.DefaultRollupDays)
+	}
+	if p.RollupInterval == 0 {
+		p.RollupInterval = DefaultRollupInterval
+	}
 	if p.FunctionMemoryMB == 0 {
 		p.FunctionMemoryMB = DefaultFunctionMemoryMB
 	}
@@ -294,6 +327,13 @@ func (p *Props) Validate() error {
 		if err := contract.ValidateSameBucket(v.LogPrefix, v.SummaryPrefix); err != nil {
 			add("SummaryPrefix: %v", err)
 		}
+		// The function refuses keys under the rollup prefix too.
+		if strings.HasPrefix(contract.NotificationFilter(v.LogPrefix).Prefix, v.RollupPrefix) {
+			add("RollupPrefix %q contains the log prefix %q: logs would be refused as rollups", v.RollupPrefix, v.LogPrefix)
+		}
+	}
+	if r := v.RollupInterval; r < MinRollupInterval || r > MaxRollupInterval || r%time.Minute != 0 {
+		add("RollupInterval %v: must be whole minutes from %v to %v", r, MinRollupInterval, MaxRollupInterval)
 	}
 	if v.FunctionMemoryMB < 128 || v.FunctionMemoryMB > 10240 {
 		add("FunctionMemoryMB %d: must be from 128 to 10240", v.FunctionMemoryMB)
