@@ -33,6 +33,9 @@ func (pl *Pipeline) explainFindings() {
 		},
 	}}, jsii.Bool(true)) // the role's default policy holds the statements
 
+	if pl.athenaResults != nil {
+		suppress(pl.athenaResults, "AwsSolutions-S1", "This bucket holds only Athena query results, which expire after a week; CloudTrail already records who ran which query (StartQueryExecution), and logging access here would need yet another bucket.")
+	}
 	suppress(pl.failureQueue, "AwsSolutions-SQS3", "This queue is itself the function's failure destination; an alarm watches it and nothing consumes it automatically.")
 }
 

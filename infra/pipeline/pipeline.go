@@ -2,17 +2,19 @@
 // with no targets that answers every request with a fixed response and
 // logs it to S3, a Lambda function that turns each delivered log file
 // into per-date summaries and, on a schedule, merges them into daily
-// rollups. Import it into any Go CDK app; NewStack wraps it as the stack
-// `cdk deploy` deploys.
+// rollups, and an Athena table over the rollups. Import it into any Go
+// CDK app; NewStack wraps it as the stack `cdk deploy` deploys.
 package pipeline
 
 import (
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsathena"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsglue"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
@@ -53,6 +55,12 @@ type Pipeline struct {
 	schedule           awsscheduler.CfnSchedule
 	rollupScheduleRole awsiam.Role
 
+	// nil with DisableAthena
+	athenaDatabase  awsglue.CfnDatabase
+	rollupTable     awsglue.CfnTable
+	athenaResults   awss3.Bucket
+	athenaWorkGroup awsathena.CfnWorkGroup
+
 	props Props
 
 	// logKeyPrefix is where the load balancer delivers its logs under
@@ -81,6 +89,7 @@ func New(scope constructs.Construct, id string, props *Props) *Pipeline {
 	pl.processing()
 	pl.failures()
 	pl.rollupSchedule()
+	pl.athena()
 	pl.alarms()
 	pl.explainFindings()
 	return pl
@@ -355,6 +364,22 @@ func (pl *Pipeline) RollupPrefix() string { return pl.props.RollupPrefix }
 
 // RollupSchedule invokes the function with SweepEvent every RollupInterval.
 func (pl *Pipeline) RollupSchedule() awsscheduler.CfnSchedule { return pl.schedule }
+
+// AthenaDatabase is the Glue database that holds the rollups table; nil
+// with DisableAthena.
+func (pl *Pipeline) AthenaDatabase() awsglue.CfnDatabase { return pl.athenaDatabase }
+
+// RollupTable is the Glue table over the rollups, RollupTableName; nil
+// with DisableAthena.
+func (pl *Pipeline) RollupTable() awsglue.CfnTable { return pl.rollupTable }
+
+// AthenaWorkGroup is the workgroup to query the table in; nil with
+// DisableAthena.
+func (pl *Pipeline) AthenaWorkGroup() awsathena.CfnWorkGroup { return pl.athenaWorkGroup }
+
+// AthenaResultsBucket receives the workgroup's query results; nil with
+// DisableAthena.
+func (pl *Pipeline) AthenaResultsBucket() awss3.Bucket { return pl.athenaResults }
 
 // LogPrefix is the resolved access-log prefix.
 func (pl *Pipeline) LogPrefix() string { return pl.props.LogPrefix }

@@ -305,9 +305,14 @@ func TestExistingResources(t *testing.T) {
 		topic := awssns.Topic_FromTopicArn(stack, jsii.String("Topic"), jsii.String("arn:aws:sns:us-east-1:123456789012:ops"))
 		return &Props{Vpc: vpc, LogBucket: logs, SummaryBucket: summaries, AlarmTopic: topic}
 	}).template
-	for _, typ := range []string{"AWS::EC2::VPC", "AWS::S3::Bucket", "AWS::SNS::Topic"} {
+	for _, typ := range []string{"AWS::EC2::VPC", "AWS::SNS::Topic"} {
 		if n := len(tm.resources(typ)); n != 0 {
 			t.Errorf("%d %s created although one was given", n, typ)
+		}
+	}
+	for id := range tm.resources("AWS::S3::Bucket") {
+		if !strings.HasPrefix(id, "PipelineAthenaResultsBucket") {
+			t.Errorf("bucket %s created although both were given (only Athena's results bucket is the pipeline's own)", id)
 		}
 	}
 	for id, a := range tm.resources("AWS::CloudWatch::Alarm") {
@@ -332,6 +337,8 @@ func TestExistingResources(t *testing.T) {
 		map[string]any{"Effect": "Allow", "Action": []any{"s3:GetObject", "s3:PutObject"}, "Resource": []any{s3("my-summaries/rollups/*"), s3("my-summaries/summaries/*")}},
 		map[string]any{"Effect": "Allow", "Action": []any{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}, "Resource": arnOf(idOf(tm, t, "AWS::SQS::Queue"))},
 	})
+	_, table := tm.one(t, "AWS::Glue::Table")
+	jsonEq(t, "table location", props(table)["TableInput"].(map[string]any)["StorageDescriptor"].(map[string]any)["Location"], "s3://my-summaries/rollups/")
 }
 
 func TestInvalidPropsPanicWithEveryProblem(t *testing.T) {

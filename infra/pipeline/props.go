@@ -162,27 +162,46 @@ type Props struct {
 	// minutes to 1 day; choose a period longer than your quietest stretch.
 	// Default: 0, no heartbeat alarm.
 	HeartbeatPeriod time.Duration
+
+	// DisableAthena leaves out the Glue database and table over the
+	// rollups, the Athena workgroup, its results bucket and its named
+	// queries. Default: false, Athena is set up.
+	DisableAthena bool
+	// AthenaDatabaseName names the Glue database, which holds the table
+	// "rollups", and the Athena workgroup: lowercase letters, digits and
+	// _, starting with a letter, at most 128. Both names are unique in an
+	// account and region, so give each deployment there its own. Default:
+	// "pmdp".
+	AthenaDatabaseName string
+	// AthenaBytesScannedCutoffMB cancels any query of the workgroup that
+	// scans more than this many megabytes (10^6 bytes), at least 10.
+	// Default: 1000 (1 GB, half a cent of scanning).
+	AthenaBytesScannedCutoffMB int
 }
 
 // Defaults that Props' zero values stand for.
 const (
-	DefaultFixedResponseStatus      = contract.DefaultResponseStatus
-	DefaultFixedResponseContentType = contract.DefaultResponseContentType
-	DefaultLogPrefix                = contract.DefaultLogPrefix
-	DefaultRawLogExpirationDays     = 90
-	DefaultFunctionMemoryMB         = 1024
-	DefaultFunctionTimeout          = 5 * time.Minute
-	DefaultIdleTimeout              = 60 * time.Second
-	DefaultMaxEventAge              = 6 * time.Hour
-	DefaultDesyncMitigationMode     = "defensive"
-	DefaultSslPolicy                = elbv2.SslPolicy_RECOMMENDED_TLS
-	DefaultRollupInterval           = time.Hour
+	DefaultFixedResponseStatus        = contract.DefaultResponseStatus
+	DefaultFixedResponseContentType   = contract.DefaultResponseContentType
+	DefaultLogPrefix                  = contract.DefaultLogPrefix
+	DefaultRawLogExpirationDays       = 90
+	DefaultFunctionMemoryMB           = 1024
+	DefaultFunctionTimeout            = 5 * time.Minute
+	DefaultIdleTimeout                = 60 * time.Second
+	DefaultMaxEventAge                = 6 * time.Hour
+	DefaultDesyncMitigationMode       = "defensive"
+	DefaultSslPolicy                  = elbv2.SslPolicy_RECOMMENDED_TLS
+	DefaultRollupInterval             = time.Hour
+	DefaultAthenaDatabaseName         = "pmdp"
+	DefaultAthenaBytesScannedCutoffMB = 1000
 
 	// The sweep's interval: load balancers deliver logs every 5 minutes,
 	// so sweeping more often finds nothing new, and the function rolls up
 	// at once only the dates a sweep within a day would miss.
 	MinRollupInterval = 5 * time.Minute
 	MaxRollupInterval = 24 * time.Hour
+	// Athena refuses a smaller per-query cutoff.
+	MinAthenaBytesScannedCutoffMB = 10
 
 	// The heartbeat alarm's period: load balancers deliver logs every 5
 	// minutes, so a shorter silence means nothing; CloudWatch evaluates
@@ -196,6 +215,9 @@ var (
 	desyncModes  = []string{"monitor", "defensive", "strictest"}
 	domainName   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	hostedZoneID = regexp.MustCompile(`^[A-Z0-9]{1,32}$`)
+	// Glue takes more, but Athena wants lowercase letters, digits and _,
+	// and a workgroup name at most 128 characters long.
+	athenaName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,127}$`)
 )
 
 // The characters a LogPrefix may hold besides letters and digits: S3's
@@ -257,6 +279,12 @@ func (p Props) withDefaults() Props {
 	}
 	if p.RollupInterval == 0 {
 		p.RollupInterval = DefaultRollupInterval
+	}
+	if p.AthenaDatabaseName == "" {
+		p.AthenaDatabaseName = DefaultAthenaDatabaseName
+	}
+	if p.AthenaBytesScannedCutoffMB == 0 {
+		p.AthenaBytesScannedCutoffMB = DefaultAthenaBytesScannedCutoffMB
 	}
 	if p.FunctionMemoryMB == 0 {
 		p.FunctionMemoryMB = DefaultFunctionMemoryMB
@@ -334,6 +362,9 @@ func (p *Props) Validate() error {
 	}
 	if r := v.RollupInterval; r < MinRollupInterval || r > MaxRollupInterval || r%time.Minute != 0 {
 		add("RollupInterval %v: must be whole minutes from %v to %v", r, MinRollupInterval, MaxRollupInterval)
+	}
+	if !v.DisableAthena {
+		errs = append(errs, v.validateAthena()...)
 	}
 	if v.FunctionMemoryMB < 128 || v.FunctionMemoryMB > 10240 {
 		add("FunctionMemoryMB %d: must be from 128 to 10240", v.FunctionMemoryMB)
