@@ -11,6 +11,13 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
+// The function's embedded metrics: one record per log file summarized,
+// in a namespace without dimensions.
+const (
+	metricNamespace  = "pmdp"
+	summarizedMetric = "Bytes" // each record has it
+)
+
 // alarms watches the failure queue, the function's errors and, with
 // HeartbeatPeriod, the function's silence, and sends the alarms to the
 // given topic or to a new one that mails AlarmEmail.
@@ -29,7 +36,7 @@ func (pl *Pipeline) alarms() {
 	five := awscdk.Duration_Minutes(jsii.Number(5))
 	alarms := []awscloudwatch.Alarm{
 		awscloudwatch.NewAlarm(pl.Construct, jsii.String("FailureQueueAlarm"), &awscloudwatch.AlarmProps{
-			AlarmDescription: jsii.String("pmdp: a log file could not be summarized after Lambda's retries; its event is in the failure queue."),
+			AlarmDescription: jsii.String("pmdp: a log file could not be summarized, or the rollups could not be swept, after the retries; the event is in the failure queue."),
 			Metric: pl.failureQueue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
 				Period: five, Statistic: jsii.String("Maximum"),
 			}),
@@ -39,7 +46,7 @@ func (pl *Pipeline) alarms() {
 			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 		}),
 		awscloudwatch.NewAlarm(pl.Construct, jsii.String("FunctionErrorAlarm"), &awscloudwatch.AlarmProps{
-			AlarmDescription: jsii.String("pmdp: the function failed on a log file (Lambda will retry it)."),
+			AlarmDescription: jsii.String("pmdp: the function failed on a log file or a rollup sweep (Lambda will retry it)."),
 			Metric: pl.function.MetricErrors(&awscloudwatch.MetricOptions{
 				Period: five, Statistic: jsii.String("Sum"),
 			}),
@@ -59,17 +66,23 @@ func (pl *Pipeline) alarms() {
 	}
 }
 
-// heartbeat fires when the function has not run for HeartbeatPeriod. Each
-// run is a log file delivered, and a load balancer delivers one per node
-// every five minutes while requests come in, so silence means no requests
-// or no delivery; the load balancer's RequestCount tells which. A period
-// with no data at all is that same silence, hence breaching.
+// heartbeat fires when no log file was summarized for HeartbeatPeriod. A
+// load balancer delivers a file per node every five minutes while
+// requests come in, so silence means no requests or no delivery; the load
+// balancer's RequestCount tells which. The function's own invocations
+// cannot tell: the rollup schedule invokes it whether logs come or not.
+// So the alarm counts the metric records the function writes for each
+// file it summarizes. A period with no data at all is that same silence,
+// hence breaching.
 func (pl *Pipeline) heartbeat() awscloudwatch.Alarm {
 	period := pl.props.HeartbeatPeriod
 	return awscloudwatch.NewAlarm(pl.Construct, jsii.String("HeartbeatAlarm"), &awscloudwatch.AlarmProps{
 		AlarmDescription: jsii.String(fmt.Sprintf("pmdp: no access log was summarized for %d minutes: no requests reached the load balancer, or its logs stopped arriving (compare its RequestCount).", int(period.Minutes()))),
-		Metric: pl.function.MetricInvocations(&awscloudwatch.MetricOptions{
-			Period: awscdk.Duration_Minutes(jsii.Number(period.Minutes())), Statistic: jsii.String("Sum"),
+		Metric: awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace:  jsii.String(metricNamespace),
+			MetricName: jsii.String(summarizedMetric),
+			Period:     awscdk.Duration_Minutes(jsii.Number(period.Minutes())),
+			Statistic:  jsii.String("SampleCount"),
 		}),
 		Threshold:          jsii.Number(1),
 		EvaluationPeriods:  jsii.Number(1),

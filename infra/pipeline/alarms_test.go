@@ -7,11 +7,14 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/pmdp/pmdp/internal/handler"
 )
 
-// The heartbeat: the function's invocations summed over the period, an
-// alarm below one, missing data counted as silence, sent where the other
-// alarms go.
+// The heartbeat: the function's records of summarized log files counted
+// over the period, an alarm below one, missing data counted as silence,
+// sent where the other alarms go. It cannot count the function's
+// invocations: the rollup schedule invokes it every hour, logs or not.
 func TestHeartbeatAlarm(t *testing.T) {
 	const topic = "arn:aws:sns:us-east-1:123456789012:ops"
 	tm := synthWith(t, nil, func(stack awscdk.Stack) *Props {
@@ -20,16 +23,10 @@ func TestHeartbeatAlarm(t *testing.T) {
 			AlarmTopic:      awssns.Topic_FromTopicArn(stack, jsii.String("Topic"), jsii.String(topic)),
 		}
 	}).template
-	fnID := ""
-	for id, f := range tm.resources("AWS::Lambda::Function") {
-		if props(f)["Handler"] == "bootstrap" {
-			fnID = id
-		}
-	}
 	var heartbeat map[string]any
 	for id, a := range tm.resources("AWS::CloudWatch::Alarm") {
 		jsonEq(t, id+" actions", props(a)["AlarmActions"], []any{topic})
-		if props(a)["MetricName"] == "Invocations" {
+		if props(a)["Namespace"] == handler.MetricNamespace {
 			heartbeat = props(a)
 		}
 	}
@@ -37,13 +34,12 @@ func TestHeartbeatAlarm(t *testing.T) {
 		t.Errorf("%d alarms, want 3", n)
 	}
 	if heartbeat == nil {
-		t.Fatal("no alarm on the function's invocations")
+		t.Fatalf("no alarm on the function's metrics (namespace %s)", handler.MetricNamespace)
 	}
 	delete(heartbeat, "AlarmDescription")
 	jsonEq(t, "heartbeat alarm", heartbeat, map[string]any{
-		"Namespace": "AWS/Lambda", "MetricName": "Invocations",
-		"Dimensions": []any{map[string]any{"Name": "FunctionName", "Value": ref(fnID)}},
-		"Statistic":  "Sum", "Period": 5400, "EvaluationPeriods": 1,
+		"Namespace": handler.MetricNamespace, "MetricName": "Bytes", // one record per file, no dimensions
+		"Statistic": "SampleCount", "Period": 5400, "EvaluationPeriods": 1,
 		"Threshold": 1, "ComparisonOperator": "LessThanThreshold", "TreatMissingData": "breaching",
 		"AlarmActions": []any{topic},
 	})

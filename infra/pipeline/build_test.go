@@ -282,8 +282,8 @@ func TestReuseFromAnotherModule(t *testing.T) {
 	if entry := onlyEntry(t, readFile(t, stagedArchive(t, out, "Analytics", fn))); len(entry.content) < 1_000_000 || entry.mode != 0o755 {
 		t.Errorf("staged function of %d bytes, mode %v", len(entry.content), entry.mode)
 	}
-	if len(tm.resources("AWS::S3::Bucket")) != 2 {
-		t.Errorf("%d buckets: want the consumer's summary bucket and the pipeline's log bucket", len(tm.resources("AWS::S3::Bucket")))
+	if len(tm.resources("AWS::S3::Bucket")) != 3 {
+		t.Errorf("%d buckets: want the consumer's summary bucket, and the pipeline's log bucket and Athena results bucket", len(tm.resources("AWS::S3::Bucket")))
 	}
 }
 

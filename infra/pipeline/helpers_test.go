@@ -236,6 +236,51 @@ func (tm template) one(t *testing.T, typ string) (string, map[string]any) {
 	return "", nil
 }
 
+// named returns the only resource of typ whose logical ID starts with
+// prefix, such as "PipelineLogBucket", failing otherwise.
+func (tm template) named(t *testing.T, typ, prefix string) (string, map[string]any) {
+	t.Helper()
+	var id string
+	var res map[string]any
+	for rid, r := range tm.resources(typ) {
+		if !strings.HasPrefix(rid, prefix) {
+			continue
+		}
+		if res != nil {
+			t.Fatalf("two resources of type %s named %s*: %s and %s", typ, prefix, id, rid)
+		}
+		id, res = rid, r
+	}
+	if res == nil {
+		t.Fatalf("no resource of type %s named %s*", typ, prefix)
+	}
+	return id, res
+}
+
+// statements returns the statements of the only policy attached to the
+// role whose logical ID starts with rolePrefix, failing if the role has
+// managed policies or not exactly one policy.
+func (tm template) statements(t *testing.T, rolePrefix string) any {
+	t.Helper()
+	roleID, role := tm.named(t, "AWS::IAM::Role", rolePrefix)
+	if arns, ok := props(role)["ManagedPolicyArns"]; ok {
+		t.Errorf("%s has managed policies: %v", roleID, arns)
+	}
+	var statements any
+	n := 0
+	for _, pol := range tm.resources("AWS::IAM::Policy") {
+		roles, _ := json.Marshal(props(pol)["Roles"])
+		if strings.Contains(string(roles), `"`+roleID+`"`) {
+			statements = props(pol)["PolicyDocument"].(map[string]any)["Statement"]
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d policies on %s, want 1", n, roleID)
+	}
+	return statements
+}
+
 // function returns the properties of pmdp's function, the one whose
 // handler is bootstrap: CDK adds functions of its own.
 func (tm template) function(t *testing.T) map[string]any {
@@ -287,7 +332,15 @@ func jsonEq(t *testing.T, what string, got, want any) {
 func ref(id string) map[string]any   { return map[string]any{"Ref": id} }
 func arnOf(id string) map[string]any { return map[string]any{"Fn::GetAtt": []any{id, "Arn"}} }
 func idOf(tm template, t *testing.T, typ string) string {
+	t.Helper()
 	id, _ := tm.one(t, typ)
+	return id
+}
+
+// logBucketID is the logical ID of the log bucket the pipeline creates.
+func logBucketID(tm template, t *testing.T) string {
+	t.Helper()
+	id, _ := tm.named(t, "AWS::S3::Bucket", "PipelineLogBucket")
 	return id
 }
 

@@ -25,13 +25,17 @@ func (pl *Pipeline) explainFindings() {
 	stack := awscdk.Stack_Of(pl.Construct)
 	cdknag.NagSuppressions_AddResourceSuppressions(pl.role, &[]*cdknag.NagPackSuppression{{
 		Id:     jsii.String("AwsSolutions-IAM5"),
-		Reason: jsii.String("Object-level wildcards are confined to the log prefix (read) and the summary prefix (write)."),
+		Reason: jsii.String("Object-level wildcards are confined to the log prefix (read), and the summary and rollup prefixes (read and write)."),
 		AppliesTo: &[]any{
 			nagResource(stack, pl.logBucket.BucketArn(), "/"+pl.logKeyPrefix+"*"),
 			nagResource(stack, pl.summaryBucket.BucketArn(), "/"+p.SummaryPrefix+"*"),
+			nagResource(stack, pl.summaryBucket.BucketArn(), "/"+p.RollupPrefix+"*"),
 		},
 	}}, jsii.Bool(true)) // the role's default policy holds the statements
 
+	if pl.athenaResults != nil {
+		suppress(pl.athenaResults, "AwsSolutions-S1", "This bucket holds only Athena query results, which expire after a week; CloudTrail already records who ran which query (StartQueryExecution), and logging access here would need yet another bucket.")
+	}
 	suppress(pl.failureQueue, "AwsSolutions-SQS3", "This queue is itself the function's failure destination; an alarm watches it and nothing consumes it automatically.")
 }
 

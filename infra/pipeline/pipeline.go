@@ -1,17 +1,20 @@
 // Package pipeline is pmdp as a CDK construct: an Application Load Balancer
 // with no targets that answers every request with a fixed response and
-// logs it to S3, and a Lambda function that turns each delivered log file
-// into per-date summaries. Import it into any Go CDK app; NewStack wraps it
-// as the stack `cdk deploy` deploys.
+// logs it to S3, a Lambda function that turns each delivered log file
+// into per-date summaries and, on a schedule, merges them into daily
+// rollups, and an Athena table over the rollups. Import it into any Go
+// CDK app; NewStack wraps it as the stack `cdk deploy` deploys.
 package pipeline
 
 import (
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsathena"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsglue"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
@@ -19,6 +22,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -47,7 +51,17 @@ type Pipeline struct {
 	failureQueue  awssqs.Queue
 	alarmTopic    awssns.ITopic
 	collectorURL  *string
-	props         Props
+
+	schedule           awsscheduler.CfnSchedule
+	rollupScheduleRole awsiam.Role
+
+	// nil with DisableAthena
+	athenaDatabase  awsglue.CfnDatabase
+	rollupTable     awsglue.CfnTable
+	athenaResults   awss3.Bucket
+	athenaWorkGroup awsathena.CfnWorkGroup
+
+	props Props
 
 	// logKeyPrefix is where the load balancer delivers its logs under
 	// LogPrefix: the keys the function is notified of and may read.
@@ -74,6 +88,8 @@ func New(scope constructs.Construct, id string, props *Props) *Pipeline {
 	pl.dnsRecord()
 	pl.processing()
 	pl.failures()
+	pl.rollupSchedule()
+	pl.athena()
 	pl.alarms()
 	pl.explainFindings()
 	return pl
@@ -208,7 +224,7 @@ func (pl *Pipeline) processing() {
 	pl.logGroup = logGroup
 	role := awsiam.NewRole(pl.Construct, jsii.String("FunctionRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String("pmdp function: read access logs, write summaries, write its own logs"),
+		Description: jsii.String("pmdp function: read access logs, read and write summaries and rollups, write its own logs"),
 	})
 	filter := contract.NotificationFilter(p.LogPrefix)
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -234,12 +250,29 @@ func (pl *Pipeline) processing() {
 		Actions:   jsii.Strings("s3:ListBucket"),
 		Resources: jsii.Strings(*pl.logBucket.BucketArn()),
 	}))
+	if p.SummaryBucket != nil {
+		// The same, for the summary bucket: the function reads the
+		// current rollup of a date, which may not exist yet, and lists
+		// the summaries of the date to roll them up. (By default the
+		// log bucket holds the summaries, and the grant above covers
+		// both.)
+		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("ListSummariesAndRollups"),
+			Actions:   jsii.Strings("s3:ListBucket"),
+			Resources: jsii.Strings(*pl.summaryBucket.BucketArn()),
+		}))
+	}
 	// Through the bucket's grants, so that a summary bucket encrypted
-	// with a KMS key also lets the function use the key; PutObject needs
-	// only GenerateDataKey. (The log bucket cannot use KMS: load
-	// balancers deliver only to SSE-S3 buckets.)
-	awss3.BucketGrants_FromBucket(pl.summaryBucket).ActionsOnObjectKeys(role, jsii.String(p.SummaryPrefix+"*"),
-		jsii.String("s3:PutObject"), jsii.String("kms:GenerateDataKey"))
+	// with a KMS key also lets the function use the key: PutObject needs
+	// only GenerateDataKey, GetObject Decrypt. (The log bucket cannot use
+	// KMS: load balancers deliver only to SSE-S3 buckets.) The function
+	// writes summaries, reads them back to roll them up, and reads and
+	// writes rollups; a conditional write (If-Match) needs the read too.
+	grants := awss3.BucketGrants_FromBucket(pl.summaryBucket)
+	for _, prefix := range []string{p.SummaryPrefix, p.RollupPrefix} {
+		grants.ActionsOnObjectKeys(role, jsii.String(prefix+"*"), jsii.String("s3:GetObject"), jsii.String("kms:Decrypt"))
+		grants.ActionsOnObjectKeys(role, jsii.String(prefix+"*"), jsii.String("s3:PutObject"), jsii.String("kms:GenerateDataKey"))
+	}
 
 	code := p.Code
 	if code == nil {
@@ -252,7 +285,7 @@ func (pl *Pipeline) processing() {
 		reserved = jsii.Number(float64(p.ReservedConcurrency))
 	}
 	fn := awslambda.NewFunction(pl.Construct, jsii.String("Function"), &awslambda.FunctionProps{
-		Description:                  jsii.String("pmdp: summarizes each delivered access-log file"),
+		Description:                  jsii.String("pmdp: summarizes each delivered access-log file, and rolls the summaries up by date"),
 		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:                 awslambda.Architecture_ARM_64(),
 		Handler:                      jsii.String("bootstrap"),
@@ -325,6 +358,28 @@ func (pl *Pipeline) CollectorURL() *string { return pl.collectorURL }
 
 // SummaryPrefix is the resolved summary prefix.
 func (pl *Pipeline) SummaryPrefix() string { return pl.props.SummaryPrefix }
+
+// RollupPrefix is the resolved rollup prefix, in the summary bucket.
+func (pl *Pipeline) RollupPrefix() string { return pl.props.RollupPrefix }
+
+// RollupSchedule invokes the function with SweepEvent every RollupInterval.
+func (pl *Pipeline) RollupSchedule() awsscheduler.CfnSchedule { return pl.schedule }
+
+// AthenaDatabase is the Glue database that holds the rollups table; nil
+// with DisableAthena.
+func (pl *Pipeline) AthenaDatabase() awsglue.CfnDatabase { return pl.athenaDatabase }
+
+// RollupTable is the Glue table over the rollups, RollupTableName; nil
+// with DisableAthena.
+func (pl *Pipeline) RollupTable() awsglue.CfnTable { return pl.rollupTable }
+
+// AthenaWorkGroup is the workgroup to query the table in; nil with
+// DisableAthena.
+func (pl *Pipeline) AthenaWorkGroup() awsathena.CfnWorkGroup { return pl.athenaWorkGroup }
+
+// AthenaResultsBucket receives the workgroup's query results; nil with
+// DisableAthena.
+func (pl *Pipeline) AthenaResultsBucket() awss3.Bucket { return pl.athenaResults }
 
 // LogPrefix is the resolved access-log prefix.
 func (pl *Pipeline) LogPrefix() string { return pl.props.LogPrefix }

@@ -78,7 +78,7 @@ func TestDefaultStack(t *testing.T) {
 	})
 
 	t.Run("log bucket: SSE-S3, private, TLS only, expiring raw logs, retained", func(t *testing.T) {
-		id, b := tm.one(t, "AWS::S3::Bucket")
+		id, b := tm.named(t, "AWS::S3::Bucket", "PipelineLogBucket")
 		p := props(b)
 		jsonEq(t, "encryption", p["BucketEncryption"], map[string]any{"ServerSideEncryptionConfiguration": []any{
 			map[string]any{"ServerSideEncryptionByDefault": map[string]any{"SSEAlgorithm": "AES256"}},
@@ -93,7 +93,7 @@ func TestDefaultStack(t *testing.T) {
 		if b["DeletionPolicy"] != "Retain" || b["UpdateReplacePolicy"] != "Retain" {
 			t.Errorf("deletion policy %v / %v, want Retain", b["DeletionPolicy"], b["UpdateReplacePolicy"])
 		}
-		_, pol := tm.one(t, "AWS::S3::BucketPolicy")
+		_, pol := tm.named(t, "AWS::S3::BucketPolicy", "PipelineLogBucket")
 		doc, _ := json.Marshal(props(pol)["PolicyDocument"])
 		for _, want := range []string{`"aws:SecureTransport":"false"`, `"Effect":"Deny"`, "127311923021", `"s3:PutObject"`} {
 			if !strings.Contains(string(doc), want) {
@@ -114,8 +114,9 @@ func TestDefaultStack(t *testing.T) {
 			"Runtime": "provided.al2023", "Architectures": []any{"arm64"}, "MemorySize": 1024, "Timeout": 300,
 			"RecursiveLoop": "Terminate",
 			"Environment": map[string]any{"Variables": map[string]any{
-				"PMDP_SUMMARY_BUCKET": ref(idOf(tm, t, "AWS::S3::Bucket")), "PMDP_SUMMARY_PREFIX": "summaries/",
+				"PMDP_SUMMARY_BUCKET": ref(logBucketID(tm, t)), "PMDP_SUMMARY_PREFIX": "summaries/",
 				"PMDP_GROUP_BY": "date,path", "PMDP_FORMAT": "csv",
+				"PMDP_ROLLUP_PREFIX": "rollups/", "PMDP_ROLLUP_DAYS": "3",
 			}},
 		})
 		if _, ok := fn["ReservedConcurrentExecutions"]; ok {
@@ -160,30 +161,10 @@ func TestDefaultStack(t *testing.T) {
 	})
 
 	t.Run("least privilege: the exact statements", func(t *testing.T) {
-		bucket := idOf(tm, t, "AWS::S3::Bucket")
+		bucket := logBucketID(tm, t)
 		logGroup := idOf(tm, t, "AWS::Logs::LogGroup")
 		queue := idOf(tm, t, "AWS::SQS::Queue")
-		var roleID string
-		for id, r := range tm.resources("AWS::IAM::Role") {
-			if strings.HasPrefix(id, "PipelineFunctionRole") {
-				roleID = id
-				if _, ok := props(r)["ManagedPolicyArns"]; ok {
-					t.Errorf("function role has managed policies: %v", props(r)["ManagedPolicyArns"])
-				}
-			}
-		}
-		var statements any
-		n := 0
-		for _, pol := range tm.resources("AWS::IAM::Policy") {
-			roles, _ := json.Marshal(props(pol)["Roles"])
-			if strings.Contains(string(roles), `"`+roleID+`"`) {
-				statements = props(pol)["PolicyDocument"].(map[string]any)["Statement"]
-				n++
-			}
-		}
-		if n != 1 {
-			t.Fatalf("%d policies on the function role, want 1", n)
-		}
+		statements := tm.statements(t, "PipelineFunctionRole")
 		objects := func(prefix string) map[string]any {
 			return map[string]any{"Fn::Join": []any{"", []any{arnOf(bucket), "/" + prefix}}}
 		}
@@ -191,9 +172,13 @@ func TestDefaultStack(t *testing.T) {
 			map[string]any{"Sid": "WriteOwnLogs", "Effect": "Allow", "Action": []any{"logs:CreateLogStream", "logs:PutLogEvents"}, "Resource": arnOf(logGroup)},
 			map[string]any{"Sid": "ReadAccessLogs", "Effect": "Allow", "Action": "s3:GetObject", "Resource": objects("logs/AWSLogs/*")},
 			// Unconditioned: S3 checks it within GetObject, which has no
-			// s3:prefix, to answer 404 rather than 403 for a deleted log.
+			// s3:prefix, to answer 404 rather than 403 for a deleted log
+			// or a rollup not yet written. It also lists the summaries of
+			// a date for its rollup.
 			map[string]any{"Sid": "SeeMissingAccessLogs", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": arnOf(bucket)},
-			map[string]any{"Effect": "Allow", "Action": "s3:PutObject", "Resource": objects("summaries/*")},
+			// Summaries written, and read back for the rollups; rollups
+			// read and written (a conditional write needs the read).
+			map[string]any{"Effect": "Allow", "Action": []any{"s3:GetObject", "s3:PutObject"}, "Resource": []any{objects("rollups/*"), objects("summaries/*")}},
 			map[string]any{"Effect": "Allow", "Action": []any{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}, "Resource": arnOf(queue)},
 		})
 	})
@@ -279,7 +264,7 @@ func TestHTTPSAndOptions(t *testing.T) {
 			t.Errorf("attributes lack %s: %s", want, attrs)
 		}
 	}
-	_, b := tm.one(t, "AWS::S3::Bucket")
+	_, b := tm.named(t, "AWS::S3::Bucket", "PipelineLogBucket")
 	if b["DeletionPolicy"] != "Delete" {
 		t.Errorf("deletion policy %v", b["DeletionPolicy"])
 	}
@@ -320,15 +305,14 @@ func TestExistingResources(t *testing.T) {
 		topic := awssns.Topic_FromTopicArn(stack, jsii.String("Topic"), jsii.String("arn:aws:sns:us-east-1:123456789012:ops"))
 		return &Props{Vpc: vpc, LogBucket: logs, SummaryBucket: summaries, AlarmTopic: topic}
 	}).template
-	for _, typ := range []string{"AWS::EC2::VPC", "AWS::S3::Bucket", "AWS::SNS::Topic"} {
+	for _, typ := range []string{"AWS::EC2::VPC", "AWS::SNS::Topic"} {
 		if n := len(tm.resources(typ)); n != 0 {
 			t.Errorf("%d %s created although one was given", n, typ)
 		}
 	}
-	policies, _ := json.Marshal(tm.resources("AWS::IAM::Policy"))
-	for _, want := range []string{"arn:", ":s3:::my-existing-logs/logs/AWSLogs/*", ":s3:::my-summaries/summaries/*"} {
-		if !strings.Contains(string(policies), want) {
-			t.Errorf("policies lack %s", want)
+	for id := range tm.resources("AWS::S3::Bucket") {
+		if !strings.HasPrefix(id, "PipelineAthenaResultsBucket") {
+			t.Errorf("bucket %s created although both were given (only Athena's results bucket is the pipeline's own)", id)
 		}
 	}
 	for id, a := range tm.resources("AWS::CloudWatch::Alarm") {
@@ -337,24 +321,24 @@ func TestExistingResources(t *testing.T) {
 	_, lb := tm.one(t, "AWS::ElasticLoadBalancingV2::LoadBalancer")
 	jsonEq(t, "subnets", props(lb)["Subnets"], []any{"subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"})
 
-	// Summaries go to the given summary bucket, not the log bucket: the
-	// function is told so, and may write there only.
+	// Summaries and rollups go to the given summary bucket, not the log
+	// bucket: the function is told so, may write there only, and may
+	// list both buckets.
 	vars := tm.function(t)["Environment"].(map[string]any)["Variables"].(map[string]any)
 	if vars["PMDP_SUMMARY_BUCKET"] != "my-summaries" {
 		t.Errorf("PMDP_SUMMARY_BUCKET = %v, want my-summaries", vars["PMDP_SUMMARY_BUCKET"])
 	}
-	var writes []string
-	for _, pol := range tm.resources("AWS::IAM::Policy") {
-		for _, st := range props(pol)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
-			if st := st.(map[string]any); st["Action"] == "s3:PutObject" {
-				res, _ := json.Marshal(st["Resource"])
-				writes = append(writes, string(res))
-			}
-		}
-	}
-	if len(writes) != 1 || !strings.Contains(writes[0], ":s3:::my-summaries/summaries/*") {
-		t.Errorf("s3:PutObject resources %q, want the summary bucket's summaries/*", writes)
-	}
+	s3 := func(resource string) string { return "arn:aws:s3:::" + resource } // the test stack's region is in partition aws
+	jsonEq(t, "function role statements", tm.statements(t, "PipelineFunctionRole"), []any{
+		map[string]any{"Sid": "WriteOwnLogs", "Effect": "Allow", "Action": []any{"logs:CreateLogStream", "logs:PutLogEvents"}, "Resource": arnOf(idOf(tm, t, "AWS::Logs::LogGroup"))},
+		map[string]any{"Sid": "ReadAccessLogs", "Effect": "Allow", "Action": "s3:GetObject", "Resource": s3("my-existing-logs/logs/AWSLogs/*")},
+		map[string]any{"Sid": "SeeMissingAccessLogs", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": s3("my-existing-logs")},
+		map[string]any{"Sid": "ListSummariesAndRollups", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": s3("my-summaries")},
+		map[string]any{"Effect": "Allow", "Action": []any{"s3:GetObject", "s3:PutObject"}, "Resource": []any{s3("my-summaries/rollups/*"), s3("my-summaries/summaries/*")}},
+		map[string]any{"Effect": "Allow", "Action": []any{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}, "Resource": arnOf(idOf(tm, t, "AWS::SQS::Queue"))},
+	})
+	_, table := tm.one(t, "AWS::Glue::Table")
+	jsonEq(t, "table location", props(table)["TableInput"].(map[string]any)["StorageDescriptor"].(map[string]any)["Location"], "s3://my-summaries/rollups/")
 }
 
 func TestInvalidPropsPanicWithEveryProblem(t *testing.T) {
@@ -370,7 +354,7 @@ func TestInvalidPropsPanicWithEveryProblem(t *testing.T) {
 }
 
 // A summary bucket encrypted with a KMS key: the function may use the key
-// to write, whether the bucket is created beside the pipeline or
+// to read and write, whether the bucket is created beside the pipeline or
 // imported with its key, and only for that.
 func TestKMSSummaryBucket(t *testing.T) {
 	const keyArn = "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
@@ -408,7 +392,9 @@ func TestKMSSummaryBucket(t *testing.T) {
 					}
 				}
 			}
-			jsonEq(t, "KMS statements", kms, []any{map[string]any{"Effect": "Allow", "Action": "kms:GenerateDataKey", "Resource": tt.key(tm, t)}})
+			// Decrypt to read summaries and rollups, GenerateDataKey to
+			// write them.
+			jsonEq(t, "KMS statements", kms, []any{map[string]any{"Effect": "Allow", "Action": []any{"kms:Decrypt", "kms:GenerateDataKey"}, "Resource": tt.key(tm, t)}})
 		})
 	}
 }
@@ -432,7 +418,7 @@ func TestLogPrefixReachesEveryUseAsIs(t *testing.T) {
 	if !strings.Contains(string(filter), `{"Name":"prefix","Value":"`+want+`"}`) {
 		t.Errorf("notification %s, want prefix %s", filter, want)
 	}
-	_, b := tm.one(t, "AWS::S3::Bucket")
+	_, b := tm.named(t, "AWS::S3::Bucket", "PipelineLogBucket")
 	if rules, _ := json.Marshal(props(b)["LifecycleConfiguration"]); !strings.Contains(string(rules), `"Prefix":"`+want+`"`) {
 		t.Errorf("lifecycle %s, want prefix %s", rules, want)
 	}

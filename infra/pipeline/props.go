@@ -6,6 +6,7 @@ import (
 	"net/mail"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -115,6 +116,21 @@ type Props struct {
 	// added, so a redirected request counts once.
 	Exclude string
 
+	// RollupPrefix starts every daily rollup key, in the summary bucket
+	// (<prefix>dt=YYYY-MM-DD/rollup.jsonl); it must end in "/" and be
+	// apart from SummaryPrefix. Default: "rollups/".
+	RollupPrefix string
+	// RollupDays is how many UTC dates, today's included, each sweep
+	// rebuilds, 1 to 366; older dates are rolled up as soon as a summary
+	// of theirs is written. Default: 3.
+	RollupDays int
+	// RollupInterval is how often a schedule invokes the function to
+	// sweep the rollups: whole minutes from 5 minutes (logs arrive every
+	// 5) to 1 day (the function relies on a sweep at least daily). There
+	// is no turning it off: without sweeps, the last days' rollups would
+	// never be built. Default: 1 hour.
+	RollupInterval time.Duration
+
 	// Code of the function. Default: built from this module's Go source
 	// at synth time for linux/arm64, without Docker.
 	Code awslambda.Code
@@ -146,20 +162,46 @@ type Props struct {
 	// minutes to 1 day; choose a period longer than your quietest stretch.
 	// Default: 0, no heartbeat alarm.
 	HeartbeatPeriod time.Duration
+
+	// DisableAthena leaves out the Glue database and table over the
+	// rollups, the Athena workgroup, its results bucket and its named
+	// queries. Default: false, Athena is set up.
+	DisableAthena bool
+	// AthenaDatabaseName names the Glue database, which holds the table
+	// "rollups", and the Athena workgroup: lowercase letters, digits and
+	// _, starting with a letter, at most 128. Both names are unique in an
+	// account and region, so give each deployment there its own. Default:
+	// "pmdp".
+	AthenaDatabaseName string
+	// AthenaBytesScannedCutoffMB cancels any query of the workgroup that
+	// scans more than this many megabytes (10^6 bytes), at least 10.
+	// Default: 1000 (1 GB, half a cent of scanning).
+	AthenaBytesScannedCutoffMB int
 }
 
 // Defaults that Props' zero values stand for.
 const (
-	DefaultFixedResponseStatus      = contract.DefaultResponseStatus
-	DefaultFixedResponseContentType = contract.DefaultResponseContentType
-	DefaultLogPrefix                = contract.DefaultLogPrefix
-	DefaultRawLogExpirationDays     = 90
-	DefaultFunctionMemoryMB         = 1024
-	DefaultFunctionTimeout          = 5 * time.Minute
-	DefaultIdleTimeout              = 60 * time.Second
-	DefaultMaxEventAge              = 6 * time.Hour
-	DefaultDesyncMitigationMode     = "defensive"
-	DefaultSslPolicy                = elbv2.SslPolicy_RECOMMENDED_TLS
+	DefaultFixedResponseStatus        = contract.DefaultResponseStatus
+	DefaultFixedResponseContentType   = contract.DefaultResponseContentType
+	DefaultLogPrefix                  = contract.DefaultLogPrefix
+	DefaultRawLogExpirationDays       = 90
+	DefaultFunctionMemoryMB           = 1024
+	DefaultFunctionTimeout            = 5 * time.Minute
+	DefaultIdleTimeout                = 60 * time.Second
+	DefaultMaxEventAge                = 6 * time.Hour
+	DefaultDesyncMitigationMode       = "defensive"
+	DefaultSslPolicy                  = elbv2.SslPolicy_RECOMMENDED_TLS
+	DefaultRollupInterval             = time.Hour
+	DefaultAthenaDatabaseName         = "pmdp"
+	DefaultAthenaBytesScannedCutoffMB = 1000
+
+	// The sweep's interval: load balancers deliver logs every 5 minutes,
+	// so sweeping more often finds nothing new, and the function rolls up
+	// at once only the dates a sweep within a day would miss.
+	MinRollupInterval = 5 * time.Minute
+	MaxRollupInterval = 24 * time.Hour
+	// Athena refuses a smaller per-query cutoff.
+	MinAthenaBytesScannedCutoffMB = 10
 
 	// The heartbeat alarm's period: load balancers deliver logs every 5
 	// minutes, so a shorter silence means nothing; CloudWatch evaluates
@@ -173,6 +215,9 @@ var (
 	desyncModes  = []string{"monitor", "defensive", "strictest"}
 	domainName   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	hostedZoneID = regexp.MustCompile(`^[A-Z0-9]{1,32}$`)
+	// Glue takes more, but Athena wants lowercase letters, digits and _,
+	// and a workgroup name at most 128 characters long.
+	athenaName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,127}$`)
 )
 
 // The characters a LogPrefix may hold besides letters and digits: S3's
@@ -191,7 +236,11 @@ func (p Props) fixedResponse() contract.FixedResponse {
 // settings are the function's settings as p gives them; the summary
 // bucket, known only as a token, is added by the construct.
 func (p Props) settings() contract.Settings {
-	s := contract.Settings{SummaryPrefix: p.SummaryPrefix, GroupBy: p.GroupBy, Format: p.Format, Include: p.Include, Exclude: p.Exclude}
+	s := contract.Settings{SummaryPrefix: p.SummaryPrefix, GroupBy: p.GroupBy, Format: p.Format, Include: p.Include, Exclude: p.Exclude,
+		RollupPrefix: p.RollupPrefix}
+	if p.RollupDays != 0 {
+		s.RollupDays = strconv.Itoa(p.RollupDays)
+	}
 	if p.redirectsHTTP() {
 		// The load balancer logs the 301 on port 80 and then the request
 		// it leads to on 443: count only the second.
@@ -224,7 +273,19 @@ func (p Props) withDefaults() Props {
 		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
 	s := p.settings().WithDefaults()
-	p.SummaryPrefix, p.GroupBy, p.Format = s.SummaryPrefix, s.GroupBy, s.Format
+	p.SummaryPrefix, p.GroupBy, p.Format, p.RollupPrefix = s.SummaryPrefix, s.GroupBy, s.Format, s.RollupPrefix
+	if p.RollupDays == 0 {
+		p.RollupDays, _ = contract.ParseRollupDays(contract.DefaultRollupDays)
+	}
+	if p.RollupInterval == 0 {
+		p.RollupInterval = DefaultRollupInterval
+	}
+	if p.AthenaDatabaseName == "" {
+		p.AthenaDatabaseName = DefaultAthenaDatabaseName
+	}
+	if p.AthenaBytesScannedCutoffMB == 0 {
+		p.AthenaBytesScannedCutoffMB = DefaultAthenaBytesScannedCutoffMB
+	}
 	if p.FunctionMemoryMB == 0 {
 		p.FunctionMemoryMB = DefaultFunctionMemoryMB
 	}
@@ -294,6 +355,16 @@ func (p *Props) Validate() error {
 		if err := contract.ValidateSameBucket(v.LogPrefix, v.SummaryPrefix); err != nil {
 			add("SummaryPrefix: %v", err)
 		}
+		// The function refuses keys under the rollup prefix too.
+		if strings.HasPrefix(contract.NotificationFilter(v.LogPrefix).Prefix, v.RollupPrefix) {
+			add("RollupPrefix %q contains the log prefix %q: logs would be refused as rollups", v.RollupPrefix, v.LogPrefix)
+		}
+	}
+	if r := v.RollupInterval; r < MinRollupInterval || r > MaxRollupInterval || r%time.Minute != 0 {
+		add("RollupInterval %v: must be whole minutes from %v to %v", r, MinRollupInterval, MaxRollupInterval)
+	}
+	if !v.DisableAthena {
+		errs = append(errs, v.validateAthena()...)
 	}
 	if v.FunctionMemoryMB < 128 || v.FunctionMemoryMB > 10240 {
 		add("FunctionMemoryMB %d: must be from 128 to 10240", v.FunctionMemoryMB)

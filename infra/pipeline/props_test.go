@@ -27,6 +27,8 @@ func TestValidate(t *testing.T) {
 			RawLogExpirationDays: 7, RemovalPolicy: awscdk.RemovalPolicy_DESTROY, SummaryPrefix: "counts/",
 			GroupBy: "hour,query:ev", Format: "jsonl", FunctionMemoryMB: 256, FunctionTimeout: time.Minute,
 			ReservedConcurrency: 5, MaxEventAge: time.Hour, AlarmEmail: "ops@example.com",
+			RollupPrefix: "daily/", RollupDays: 7, RollupInterval: 15 * time.Minute,
+			AthenaDatabaseName: "web_events_2", AthenaBytesScannedCutoffMB: 10,
 		}, nil},
 		{"status 302 is not a fixed response", &Props{FixedResponseStatus: 302}, []string{"FixedResponseStatus 302"}},
 		{"status 1000", &Props{FixedResponseStatus: 1000}, []string{"FixedResponseStatus 1000"}},
@@ -79,6 +81,31 @@ func TestValidate(t *testing.T) {
 		{"group-by", &Props{GroupBy: "date,colour"}, []string{"GroupBy", "colour"}},
 		{"filters", &Props{Include: "bot=maybe", Exclude: "actions=redirect"}, []string{`Include: clause "bot=maybe"`, `Exclude: clause "actions=redirect"`}},
 		{"format", &Props{Format: "xml"}, []string{"Format"}},
+		{"rollup prefix without slash", &Props{RollupPrefix: "rollups"}, []string{"RollupPrefix", "must end in /"}},
+		{"rollup prefix holding the summaries", &Props{RollupPrefix: "data/", SummaryPrefix: "data/summaries/"},
+			[]string{"RollupPrefix", "overlap"}},
+		{"rollup prefix holding the logs", &Props{LogPrefix: "data/logs", RollupPrefix: "data/"},
+			[]string{`RollupPrefix "data/" contains the log prefix "data/logs"`}},
+		{"rollup days at the limits", &Props{RollupDays: 366}, nil},
+		{"rollup days negative", &Props{RollupDays: -1}, []string{"RollupDays", `"-1"`}},
+		{"rollup days over a year", &Props{RollupDays: 367}, []string{"RollupDays"}},
+		{"rollup interval at the limits", &Props{RollupInterval: 5 * time.Minute}, nil},
+		{"rollup interval of a day", &Props{RollupInterval: 24 * time.Hour}, nil},
+		{"rollup interval too short", &Props{RollupInterval: time.Minute}, []string{"RollupInterval 1m0s"}},
+		{"rollup interval over a day", &Props{RollupInterval: 25 * time.Hour}, []string{"RollupInterval"}},
+		{"rollup interval in seconds", &Props{RollupInterval: 5*time.Minute + 30*time.Second}, []string{"RollupInterval", "whole minutes"}},
+		{"rollup interval negative", &Props{RollupInterval: -time.Hour}, []string{"RollupInterval"}},
+		{"database name with capitals", &Props{AthenaDatabaseName: "Pmdp"}, []string{`AthenaDatabaseName "Pmdp"`}},
+		{"database name with a hyphen", &Props{AthenaDatabaseName: "web-events"}, []string{"AthenaDatabaseName"}},
+		{"database name starting with a digit", &Props{AthenaDatabaseName: "2pmdp"}, []string{"AthenaDatabaseName"}},
+		{"database name at the limit", &Props{AthenaDatabaseName: strings.Repeat("a", 128)}, nil},
+		{"database name too long", &Props{AthenaDatabaseName: strings.Repeat("a", 129)}, []string{"AthenaDatabaseName"}},
+		{"scan cutoff under Athena's minimum", &Props{AthenaBytesScannedCutoffMB: 9}, []string{"AthenaBytesScannedCutoffMB 9"}},
+		{"scan cutoff negative", &Props{AthenaBytesScannedCutoffMB: -1}, []string{"AthenaBytesScannedCutoffMB"}},
+		{"dimensions that make one column", &Props{GroupBy: "date,query:ev,query:EV"},
+			[]string{`GroupBy "date,query:ev,query:EV" cannot be an Athena table`, `"query:ev" and "query:EV" would both be the Athena column query_ev`}},
+		{"a dimension too long for a column", &Props{GroupBy: "query:" + strings.Repeat("p", 250)}, []string{"255 characters"}},
+		{"without Athena, its props go unchecked", &Props{DisableAthena: true, GroupBy: "query:ev,query:EV", AthenaDatabaseName: "Pmdp", AthenaBytesScannedCutoffMB: 1}, nil},
 		{"memory", &Props{FunctionMemoryMB: 64}, []string{"FunctionMemoryMB 64"}},
 		{"timeout", &Props{FunctionTimeout: 20 * time.Minute}, []string{"FunctionTimeout"}},
 		{"fractional timeout", &Props{FunctionTimeout: 1500 * time.Millisecond}, []string{"FunctionTimeout"}},
@@ -91,8 +118,10 @@ func TestValidate(t *testing.T) {
 			FixedResponseStatus: 301, FixedResponseContentType: "text/xml", RedirectHTTPToHTTPS: true, HeartbeatPeriod: time.Second,
 			DomainName: "example.com", LogPrefix: "a b",
 			SummaryPrefix: "/s", GroupBy: "x", Format: "csv2", FunctionMemoryMB: 20000,
+			RollupPrefix: "r", RollupDays: 1000, RollupInterval: time.Second, AthenaDatabaseName: "X", AthenaBytesScannedCutoffMB: 1,
 		}, []string{"FixedResponseStatus", "FixedResponseContentType", "SummaryPrefix", "GroupBy", "Format", "FunctionMemoryMB",
-			"HeartbeatPeriod", "needs a hosted zone", "LogPrefix"}},
+			"HeartbeatPeriod", "needs a hosted zone", "LogPrefix", "RollupPrefix", "RollupDays", "RollupInterval",
+			"AthenaDatabaseName", "AthenaBytesScannedCutoffMB"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,13 +144,24 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// A group-by list the function refuses is one problem, not also one for
+// the Athena table.
+func TestValidateGroupByOnce(t *testing.T) {
+	err := (&Props{GroupBy: "date,colour"}).Validate()
+	if err == nil || strings.Count(err.Error(), "colour") != 1 || strings.Contains(err.Error(), "Athena") {
+		t.Errorf("Validate() = %v, want the unknown dimension once", err)
+	}
+}
+
 func TestDefaults(t *testing.T) {
 	d := Props{}.withDefaults()
 	if d.FixedResponseStatus != 204 || d.FixedResponseContentType != "text/plain" || d.LogPrefix != "logs" ||
 		d.SummaryPrefix != "summaries/" || d.GroupBy != "date,path" || d.Format != "csv" ||
 		d.RemovalPolicy != awscdk.RemovalPolicy_RETAIN || d.RawLogExpirationDays != 90 ||
 		d.FunctionMemoryMB != 1024 || d.FunctionTimeout != 5*time.Minute || d.MaxEventAge != 6*time.Hour ||
-		d.IdleTimeout != time.Minute || d.DesyncMitigationMode != "defensive" || d.SslPolicy != elbv2.SslPolicy_RECOMMENDED_TLS {
+		d.IdleTimeout != time.Minute || d.DesyncMitigationMode != "defensive" || d.SslPolicy != elbv2.SslPolicy_RECOMMENDED_TLS ||
+		d.RollupPrefix != "rollups/" || d.RollupDays != 3 || d.RollupInterval != time.Hour || d.DisableAthena ||
+		d.AthenaDatabaseName != "pmdp" || d.AthenaBytesScannedCutoffMB != 1000 {
 		t.Errorf("defaults %+v", d)
 	}
 }

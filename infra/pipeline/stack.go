@@ -72,8 +72,14 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 	output("LoadBalancerDnsName", "The load balancer's own name: a CNAME target for a domain whose DNS is outside Route 53", p.LoadBalancer().LoadBalancerDnsName())
 	output("LogBucketName", "Bucket receiving the access logs", p.LogBucket().BucketName())
 	output("SummaryBucketName", "Bucket receiving the summaries, under "+p.SummaryPrefix(), p.SummaryBucket().BucketName())
-	output("FunctionName", "Function summarizing each log file", p.Function().FunctionName())
+	output("FunctionName", "Function summarizing each log file and sweeping the daily rollups", p.Function().FunctionName())
 	output("FailureQueueUrl", "Events the function failed on after its retries", p.FailureQueue().QueueUrl())
+	output("RollupPrefix", "Where the daily rollups are, in the summary bucket", jsii.String(p.RollupPrefix()))
+	if p.RollupTable() != nil {
+		output("AthenaDatabase", "Glue database of the rollups table", p.AthenaDatabase().Ref())
+		output("AthenaTable", "Table over the daily rollups, partitioned by dt (YYYY-MM-DD)", jsii.String(RollupTableName))
+		output("AthenaWorkGroup", "Athena workgroup to query in (results, engine and scan limit enforced)", p.AthenaWorkGroup().Ref())
+	}
 	suppressNotificationHandler(stack)
 	return stack
 }

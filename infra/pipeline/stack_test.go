@@ -23,9 +23,17 @@ func TestStackOutputs(t *testing.T) {
 	stack := NewStack(app, "Pmdp", &StackProps{StackProps: awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("eu-west-1")}}})
 	tm := templateOf(t, stack)
 	outputs := tm["Outputs"].(map[string]any)
-	for _, name := range []string{"CollectorUrl", "LoadBalancerDnsName", "LogBucketName", "SummaryBucketName", "FunctionName", "FailureQueueUrl"} {
+	for _, name := range []string{"CollectorUrl", "LoadBalancerDnsName", "LogBucketName", "SummaryBucketName", "FunctionName", "FailureQueueUrl",
+		"RollupPrefix", "AthenaDatabase", "AthenaTable", "AthenaWorkGroup"} {
 		if _, ok := outputs[name]; !ok {
 			t.Errorf("no output %s (have %v)", name, keysOf(outputs))
+		}
+	}
+	dbID, _ := tm.one(t, "AWS::Glue::Database")
+	wgID, _ := tm.one(t, "AWS::Athena::WorkGroup")
+	for name, want := range map[string]any{"AthenaDatabase": ref(dbID), "AthenaTable": "rollups", "AthenaWorkGroup": ref(wgID), "RollupPrefix": "rollups/"} {
+		if o, ok := outputs[name].(map[string]any); ok {
+			jsonEq(t, name, o["Value"], want)
 		}
 	}
 	url, _ := json.Marshal(outputs["CollectorUrl"])
