@@ -57,3 +57,7 @@ type SweepEvent struct {
 // ScheduledSweep is the SweepEvent a schedule sends, as JSON: rebuild the
 // window's dates in the function's summary bucket.
 const ScheduledSweep = `{"pmdp":"rollup"}`
+
+// ReportKey is where the stack has the sweep publish the report, in the
+// summary bucket.
+const ReportKey = "report/index.html"
