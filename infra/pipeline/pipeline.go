@@ -29,6 +29,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/pmdp/pmdp/internal/contract"
+	"github.com/pmdp/pmdp/internal/tracker"
 )
 
 // Pipeline is the whole pmdp pipeline. Its child construct IDs are stable:
@@ -196,6 +197,34 @@ func (pl *Pipeline) collector() {
 		// own name: clients must use the domain.
 		pl.collectorURL = jsii.String("https://" + p.DomainName + "/e")
 	}
+	if !p.DisableTracker {
+		if !p.redirectsHTTP() {
+			pl.serveTracker(pl.httpListener)
+		}
+		if pl.httpsListener != nil {
+			pl.serveTracker(pl.httpsListener)
+		}
+	}
+}
+
+// TrackerRulePriority is the priority of the rule that serves t.js; the
+// listener's default action answers everything else.
+const TrackerRulePriority = 10
+
+// serveTracker adds to listener the rule that answers tracker.Path with
+// t.js, from the tracker package as it is (a fixed response holds it
+// whole), ahead of the listener's default fixed response.
+func (pl *Pipeline) serveTracker(listener elbv2.ApplicationListener) {
+	r := tracker.Response()
+	elbv2.NewApplicationListenerRule(listener, jsii.String("TrackerRule"), &elbv2.ApplicationListenerRuleProps{
+		Listener:   listener,
+		Priority:   jsii.Number(TrackerRulePriority),
+		Conditions: &[]elbv2.ListenerCondition{elbv2.ListenerCondition_PathPatterns(jsii.Strings(tracker.Path))},
+		Action: elbv2.ListenerAction_FixedResponse(jsii.Number(float64(r.Status)), &elbv2.FixedResponseOptions{
+			ContentType: jsii.String(r.ContentType),
+			MessageBody: jsii.String(r.Body),
+		}),
+	})
 }
 
 func desyncMode(mode string) elbv2.DesyncMitigationMode {
@@ -272,6 +301,10 @@ func (pl *Pipeline) processing() {
 	for _, prefix := range []string{p.SummaryPrefix, p.RollupPrefix} {
 		grants.ActionsOnObjectKeys(role, jsii.String(prefix+"*"), jsii.String("s3:GetObject"), jsii.String("kms:Decrypt"))
 		grants.ActionsOnObjectKeys(role, jsii.String(prefix+"*"), jsii.String("s3:PutObject"), jsii.String("kms:GenerateDataKey"))
+	}
+	if p.PublishReport {
+		// The report is written whole and never read back.
+		grants.ActionsOnObjectKeys(role, jsii.String(contract.ReportKey), jsii.String("s3:PutObject"), jsii.String("kms:GenerateDataKey"))
 	}
 
 	code := p.Code

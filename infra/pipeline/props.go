@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 
 	"github.com/pmdp/pmdp/internal/contract"
+	"github.com/pmdp/pmdp/internal/tracker"
 )
 
 // Props configures a Pipeline. The zero value is the secure, cheap default
@@ -38,6 +39,11 @@ type Props struct {
 	FixedResponseContentType string
 	// FixedResponseBody is at most 1024 characters. Default: empty.
 	FixedResponseBody string
+	// DisableTracker leaves out the listener rule that serves the tracker
+	// script, t.js, at /t.js, on every listener that answers with the
+	// fixed response (HTTP redirected to HTTPS gets it over HTTPS).
+	// Default: false, the load balancer serves it.
+	DisableTracker bool
 
 	// DomainName is the name clients send events to, such as
 	// collector.example.com. It adds an HTTPS listener (port 443) with a
@@ -130,6 +136,11 @@ type Props struct {
 	// is no turning it off: without sweeps, the last days' rollups would
 	// never be built. Default: 1 hour.
 	RollupInterval time.Duration
+	// PublishReport has every sweep write the report of the last 90 days
+	// of rollups, one HTML file, to report/index.html in the summary
+	// bucket, which stays private: open it through a pre-signed URL.
+	// Default: false, no report.
+	PublishReport bool
 
 	// Code of the function. Default: built from this module's Go source
 	// at synth time for linux/arm64, without Docker.
@@ -241,6 +252,9 @@ func (p Props) settings() contract.Settings {
 	if p.RollupDays != 0 {
 		s.RollupDays = strconv.Itoa(p.RollupDays)
 	}
+	if p.PublishReport {
+		s.Report = contract.ReportKey
+	}
 	if p.redirectsHTTP() {
 		// The load balancer logs the 301 on port 80 and then the request
 		// it leads to on 443: count only the second.
@@ -313,6 +327,13 @@ func (p *Props) Validate() error {
 
 	if err := v.fixedResponse().Validate("FixedResponse"); err != nil {
 		errs = append(errs, err)
+	}
+	if !v.DisableTracker {
+		// t.js is ours, not the user's: this fails only for a script
+		// grown past the limit, which the tracker's tests catch first.
+		if err := tracker.Response().Validate("tracker script: "); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	errs = append(errs, v.validateDomain()...)
 	if v.CertificateArn != "" && !certArn.MatchString(v.CertificateArn) {

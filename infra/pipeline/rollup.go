@@ -8,11 +8,14 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/pmdp/pmdp/internal/contract"
 )
 
 // SweepEvent is what the schedule invokes the function with: rebuild the
-// daily rollups of the last RollupDays UTC dates.
-const SweepEvent = `{"pmdp":"rollup"}`
+// daily rollups of the last RollupDays UTC dates (and, with PublishReport,
+// publish the report).
+const SweepEvent = contract.ScheduledSweep
 
 // maxScheduleRetries is EventBridge Scheduler's most: the schedule
 // retries as long as the event age allows.

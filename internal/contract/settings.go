@@ -58,6 +58,10 @@ type Settings struct {
 	// RollupDays is how many UTC dates, today's included, the scheduled
 	// sweep rebuilds; see ParseRollupDays.
 	RollupDays string
+	// Report is the key, in the summary bucket, that each rollup sweep
+	// publishes the report of the rollups to; "" publishes none. See
+	// ValidateReportKey.
+	Report string
 }
 
 // A Setting is one field of Settings under the names it goes by.
@@ -93,6 +97,8 @@ var settings = []Setting{
 		checkWith: func(s Settings) error { return ValidatePrefixesApart(s.SummaryPrefix, s.RollupPrefix) }},
 	{Field: "RollupDays", Env: EnvRollupDays, Flag: "rollup-days", Default: DefaultRollupDays,
 		value: func(s *Settings) *string { return &s.RollupDays }, check: validateRollupDays},
+	{Field: "Report", Env: EnvReport, Flag: "report",
+		value: func(s *Settings) *string { return &s.Report }, check: ValidateReportKey, checkWith: validateReportApart},
 }
 
 // Ways to name a setting in an error, for ValidateAs: ByEnv for the

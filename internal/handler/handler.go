@@ -1,7 +1,7 @@
 // Package handler is the Lambda function: it takes S3 event notifications
 // for delivered log files and has the processing core summarize each one,
 // and the scheduled rollup sweep, which rebuilds the daily rollups of the
-// last few dates.
+// last few dates and can publish the report of them.
 package handler
 
 import (
@@ -16,7 +16,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/pmdp/pmdp/internal/contract"
+	"github.com/pmdp/pmdp/internal/objstore"
 	"github.com/pmdp/pmdp/internal/process"
+	"github.com/pmdp/pmdp/internal/report"
 	"github.com/pmdp/pmdp/internal/rollup"
 )
 
@@ -43,29 +46,20 @@ type Handler struct {
 	// StopMargin overrides DefaultStopMargin; at most a tenth of the
 	// time left is used when that is shorter.
 	StopMargin time.Duration
+	// Report is the key, in the summary bucket, that each sweep publishes
+	// the report of the last report.PublishDays days of rollups to
+	// (contract.Settings.Report); "" publishes none.
+	Report string
 }
 
 // notification is what S3 sends: either records, or the one-off test
-// event sent when a notification is configured. Or it is a SweepEvent.
+// event sent when a notification is configured. Or it is a
+// contract.SweepEvent.
 type notification struct {
 	events.S3Event
 	Event  string `json:"Event"`
 	Bucket string `json:"Bucket"`
-	SweepEvent
-}
-
-// SweepOp is the "pmdp" field of a SweepEvent.
-const SweepOp = "rollup"
-
-// SweepEvent asks the function to rebuild daily rollups, as the stack's
-// schedule does every hour with {"pmdp":"rollup"}.
-type SweepEvent struct {
-	Op string `json:"pmdp"` // SweepOp
-	// Dates to rebuild, YYYY-MM-DD; none: the last RollupDays UTC dates,
-	// today's included.
-	Dates []string `json:"dates,omitempty"`
-	// Bucket of the summaries, for a function without PMDP_SUMMARY_BUCKET.
-	Bucket string `json:"bucket,omitempty"`
+	contract.SweepEvent
 }
 
 func (h *Handler) now() time.Time {
@@ -87,11 +81,11 @@ func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) error {
 	}
 	switch n.Op {
 	case "":
-	case SweepOp:
+	case contract.SweepOp:
 		return h.sweep(ctx, n.SweepEvent)
 	default:
 		h.Log.Error("unknown pmdp event", "pmdp", n.Op)
-		return fmt.Errorf("unknown pmdp event %q (want %q)", n.Op, SweepOp)
+		return fmt.Errorf("unknown pmdp event %q (want %q)", n.Op, contract.SweepOp)
 	}
 	if n.Event == "s3:TestEvent" {
 		h.Log.Info("S3 test event: notifications reach the function", "bucket", n.Bucket)
@@ -187,8 +181,8 @@ func (h *Handler) rollUpAtOnce(ctx context.Context, logBucket string, dates []st
 }
 
 // sweep rebuilds the rollups of the window's dates, or of those the event
-// names.
-func (h *Handler) sweep(ctx context.Context, ev SweepEvent) error {
+// names, and then publishes the report.
+func (h *Handler) sweep(ctx context.Context, ev contract.SweepEvent) error {
 	if h.Rollups == nil {
 		return errors.New("rollup sweep: this function builds no rollups")
 	}
@@ -216,8 +210,32 @@ func (h *Handler) sweep(ctx context.Context, ev SweepEvent) error {
 		"written", counts[rollup.Written], "unchanged", counts[rollup.Unchanged], "no_inputs", counts[rollup.NoInputs],
 		"failed", len(dates)-len(results), "duration_ms", time.Since(start).Milliseconds())
 	if err != nil {
-		return fmt.Errorf("rollup sweep: %w", err)
+		err = fmt.Errorf("rollup sweep: %w", err)
 	}
+	// Even when some dates failed: the others are new, and the retry
+	// that rebuilds the failed ones publishes again.
+	return errors.Join(err, h.publish(ctx, b.Store, b.Bucket, b.RollupPrefix))
+}
+
+// publish writes the report of the rollups to h.Report, if set. A failure
+// fails the invocation, so that Lambda retries the sweep, which is
+// idempotent.
+func (h *Handler) publish(ctx context.Context, store objstore.ListStore, bucket, rollupPrefix string) error {
+	if h.Report == "" {
+		return nil
+	}
+	start := time.Now()
+	attrs := []any{"bucket", bucket, "key", h.Report}
+	n, err := report.Publish(ctx, store, bucket, rollupPrefix, h.Report, report.PublishDays, h.now())
+	switch {
+	case err != nil:
+		h.Log.Error("report not published", append(attrs, "error", err)...)
+		return fmt.Errorf("rollup sweep: report: %w", err)
+	case n == 0:
+		h.Log.Warn("report not published: no rollups in its days", append(attrs, "days", report.PublishDays)...)
+		return nil
+	}
+	h.Log.Info("report published", append(attrs, "bytes", n, "days", report.PublishDays, "duration_ms", time.Since(start).Milliseconds())...)
 	return nil
 }
 

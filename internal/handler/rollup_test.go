@@ -13,9 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/loggen"
 	"github.com/pmdp/pmdp/internal/objstore"
 	"github.com/pmdp/pmdp/internal/process"
+	"github.com/pmdp/pmdp/internal/report"
 	"github.com/pmdp/pmdp/internal/rollup"
 	"github.com/pmdp/pmdp/internal/summary"
 )
@@ -117,7 +122,8 @@ func logKey(name string) string {
 	return awsDir + strings.Replace(albName, "_a1.", "_"+name+".", 1)
 }
 
-var sweepEvent = json.RawMessage(`{"pmdp":"rollup"}`)
+// sweepEvent is what the stack's schedule sends.
+var sweepEvent = json.RawMessage(contract.ScheduledSweep)
 
 // The schedule's sweep rolls up the window's dates; a log's date older
 // than the window is rolled up at once, in the invocation that wrote its
@@ -297,5 +303,101 @@ func TestSweepEvents(t *testing.T) {
 		e.handle(event(logBucket, logKey("recent")))
 		e.handle(json.RawMessage(`{"pmdp":"rollup","bucket":"logs"}`))
 		e.wantRollups(map[string]counts{"2026-11-25": want.onDate("2026-11-25"), "2026-11-26": want.onDate("2026-11-26")})
+	})
+}
+
+// With a report key, each sweep publishes the report of the rollups it
+// has just built; without rollups there is nothing to show and nothing is
+// written. A failed publication fails the sweep, so that Lambda retries
+// it, and the rollups stay written.
+func TestSweepPublishesReport(t *testing.T) {
+	recent, want := logOf(t, 7, 1000, time.Date(2026, 11, 25, 23, 55, 0, 0, time.UTC)) // 25th and 26th
+	const key = "report/index.html"
+	newSweep := func(t *testing.T, report string) *testEnv {
+		cfg := process.DefaultConfig()
+		cfg.SummaryBucket = logBucket
+		e := newEnv(t, cfg)
+		e.h.Report = report
+		return e
+	}
+
+	t.Run("published", func(t *testing.T) {
+		e := newSweep(t, key)
+		e.put(logKey("recent"), recent)
+		e.handle(event(logBucket, logKey("recent")))
+		e.handle(sweepEvent)
+		page, ok := e.objects(logBucket, "report/")[key]
+		if !ok {
+			t.Fatalf("no %s after the sweep", key)
+		}
+		head, err := e.client.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(logBucket), Key: aws.String(key)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ct := aws.ToString(head.ContentType); ct != report.ContentType {
+			t.Errorf("content type %q, want %q", ct, report.ContentType)
+		}
+		var d report.Data
+		_, raw, _ := strings.Cut(page, `id="pmdp-data">`)
+		raw, _, _ = strings.Cut(raw, "</script>")
+		if err := json.Unmarshal([]byte(raw), &d); err != nil {
+			t.Fatalf("the page's data: %v", err)
+		}
+		got := map[string]int64{}
+		for i, date := range d.Dates {
+			got[date] = d.Requests[i]
+		}
+		for _, date := range []string{"2026-11-25", "2026-11-26"} {
+			var n int64
+			for _, c := range want.onDate(date) {
+				n += c
+			}
+			if got[date] != n {
+				t.Errorf("report: %d requests on %s, want %d", got[date], date, n)
+			}
+		}
+		line := findLog(t, &e.logs, "report published")
+		if line["key"] != key || line["bucket"] != logBucket || line["bytes"] != float64(len(page)) {
+			t.Errorf("log line %v, want the key, the bucket and %d bytes", line, len(page))
+		}
+	})
+	t.Run("not asked for", func(t *testing.T) {
+		e := newSweep(t, "")
+		e.put(logKey("recent"), recent)
+		e.handle(event(logBucket, logKey("recent")))
+		e.handle(sweepEvent)
+		e.wantRollups(map[string]counts{"2026-11-25": want.onDate("2026-11-25"), "2026-11-26": want.onDate("2026-11-26")})
+		if got := e.objects(logBucket, "report/"); len(got) != 0 {
+			t.Errorf("a report without a key: %v", keys(got))
+		}
+	})
+	t.Run("no rollups", func(t *testing.T) {
+		e := newSweep(t, key)
+		e.handle(sweepEvent)
+		if got := e.objects(logBucket, "report/"); len(got) != 0 {
+			t.Errorf("a report of nothing: %v", keys(got))
+		}
+		findLog(t, &e.logs, "report not published: no rollups in its days")
+	})
+	t.Run("the write fails", func(t *testing.T) {
+		e := newSweep(t, key)
+		e.put(logKey("recent"), recent)
+		e.handle(event(logBucket, logKey("recent")))
+		e.store.failPut = func(_ int64, k string) error {
+			if k == key {
+				return errors.New("AccessDenied: not allowed")
+			}
+			return nil
+		}
+		err := e.h.Handle(context.Background(), sweepEvent)
+		if err == nil || !strings.Contains(err.Error(), logBucket+"/"+key) || !strings.Contains(err.Error(), "AccessDenied") {
+			t.Errorf("error %v, want one naming %s/%s and the cause", err, logBucket, key)
+		}
+		e.wantRollups(map[string]counts{"2026-11-25": want.onDate("2026-11-25"), "2026-11-26": want.onDate("2026-11-26")})
+		e.store.failPut = nil
+		e.handle(sweepEvent) // Lambda's retry
+		if _, ok := e.objects(logBucket, "report/")[key]; !ok {
+			t.Errorf("no %s after the retry", key)
+		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/objstore"
 	"github.com/pmdp/pmdp/internal/process"
 	"github.com/pmdp/pmdp/internal/summary"
@@ -26,7 +27,8 @@ func Main() int { return start(os.Getenv, os.Stdout) }
 // metrics written to out, which Lambda sends to CloudWatch.
 func start(getenv func(string) string, out io.Writer) int {
 	log := slog.New(slog.NewJSONHandler(out, nil))
-	cfg, err := process.ConfigFromEnv(getenv)
+	settings := contract.SettingsFromEnv(getenv)
+	cfg, err := process.NewConfig(settings)
 	if err != nil {
 		log.Error("invalid configuration", "error", err)
 		return 1
@@ -41,11 +43,12 @@ func start(getenv func(string) string, out io.Writer) int {
 		Rollups:   cfg.Rollups(store, ""),
 		Log:       log,
 		Metrics:   out,
+		Report:    settings.Report,
 	}
 	log.Info("configured",
 		"summary_bucket", cfg.SummaryBucket, "summary_prefix", cfg.SummaryPrefix,
 		"group_by", summary.Names(cfg.Dimensions), "format", string(cfg.Format),
-		"rollup_prefix", cfg.RollupPrefix, "rollup_days", cfg.RollupDays)
+		"rollup_prefix", cfg.RollupPrefix, "rollup_days", cfg.RollupDays, "report", settings.Report)
 	lambda.Start(h.Handle)
 	return 0 // not reached: lambda.Start serves until the process ends
 }

@@ -13,7 +13,8 @@ import (
 // invocation, reported once, as one structured log line naming every
 // invalid variable.
 func TestStartRefusesInvalidConfiguration(t *testing.T) {
-	env := map[string]string{contract.EnvGroupBy: "date,colour", contract.EnvSummaryPrefix: "s", contract.EnvFormat: "xml"}
+	env := map[string]string{contract.EnvGroupBy: "date,colour", contract.EnvSummaryPrefix: "s", contract.EnvFormat: "xml",
+		contract.EnvReport: "rollups/index.html"}
 	var out bytes.Buffer
 	if code := start(func(k string) string { return env[k] }, &out); code != 1 {
 		t.Errorf("exit status %d, want 1", code)
@@ -29,7 +30,7 @@ func TestStartRefusesInvalidConfiguration(t *testing.T) {
 	if rec.Level != "ERROR" || rec.Msg != "invalid configuration" {
 		t.Errorf("logged %s", lines[0])
 	}
-	for _, name := range []string{contract.EnvGroupBy, contract.EnvSummaryPrefix, contract.EnvFormat} {
+	for _, name := range []string{contract.EnvGroupBy, contract.EnvSummaryPrefix, contract.EnvFormat, contract.EnvReport} {
 		if !strings.Contains(rec.Error, name) {
 			t.Errorf("error %q does not name %s", rec.Error, name)
 		}
