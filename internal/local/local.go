@@ -219,10 +219,6 @@ func Start(ctx context.Context, cfg Config) (_ *Pipeline, err error) {
 	return p, nil
 }
 
-// SweepEvent is what the stack's schedule sends the function: rebuild the
-// rollups of the last few dates.
-var SweepEvent = []byte(`{"pmdp":"rollup"}`)
-
 // schedule queues a sweep every interval until ctx is done.
 func (p *Pipeline) schedule(ctx context.Context, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
@@ -232,7 +228,7 @@ func (p *Pipeline) schedule(ctx context.Context, every time.Duration, log *slog.
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := p.Bridge.Schedule(SweepEvent); err != nil {
+			if err := p.Bridge.Schedule([]byte(contract.ScheduledSweep)); err != nil {
 				log.Warn("rollup sweep not queued", "error", err)
 			}
 		}
@@ -242,7 +238,7 @@ func (p *Pipeline) schedule(ctx context.Context, every time.Duration, log *slog.
 // Sweep runs a rollup sweep now, through the bridge as the schedule does,
 // and returns once the bridge has nothing left to deliver.
 func (p *Pipeline) Sweep(ctx context.Context) error {
-	if err := p.Bridge.Schedule(SweepEvent); err != nil {
+	if err := p.Bridge.Schedule([]byte(contract.ScheduledSweep)); err != nil {
 		return err
 	}
 	return p.Bridge.WaitIdle(ctx)

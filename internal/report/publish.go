@@ -9,12 +9,9 @@ import (
 	"github.com/pmdp/pmdp/internal/objstore"
 )
 
-// The report the stack publishes: where it goes in the summary bucket,
-// and how many days it shows.
-const (
-	PublishKey  = "report/index.html"
-	PublishDays = 90
-)
+// PublishDays is how many days the report the stack publishes shows (it
+// goes to contract.ReportKey in the summary bucket).
+const PublishDays = 90
 
 // ContentType is the report page's.
 const ContentType = "text/html; charset=utf-8"

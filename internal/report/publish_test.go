@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/objstore"
 	"github.com/pmdp/pmdp/internal/objstoretest"
 )
@@ -17,7 +18,7 @@ func TestPublish(t *testing.T) {
 	ctx := context.Background()
 	store := &objstoretest.Store{}
 	now := time.Date(2026, 11, 26, 13, 0, 0, 0, time.UTC)
-	if n, err := Publish(ctx, store, "logs", "rollups/", PublishKey, 3, now); n != 0 || err != nil {
+	if n, err := Publish(ctx, store, "logs", "rollups/", contract.ReportKey, 3, now); n != 0 || err != nil {
 		t.Fatalf("without rollups: %d bytes, %v", n, err)
 	}
 	if keys, _ := store.Keys(ctx, "logs", ""); len(keys) != 0 {
@@ -30,17 +31,17 @@ func TestPublish(t *testing.T) {
 	} {
 		store.Put(ctx, "logs", "rollups/dt="+date+"/rollup.jsonl", []byte(body+"\n"), objstore.PutOptions{})
 	}
-	n, err := Publish(ctx, store, "logs", "rollups/", PublishKey, 3, now)
+	n, err := Publish(ctx, store, "logs", "rollups/", contract.ReportKey, 3, now)
 	if err != nil || n == 0 {
 		t.Fatalf("%d bytes, %v", n, err)
 	}
-	obj, err := store.Get(ctx, "logs", PublishKey)
+	obj, err := store.Get(ctx, "logs", contract.ReportKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	page, _ := io.ReadAll(obj.Body)
-	if len(page) != n || store.ContentType("logs", PublishKey) != ContentType {
-		t.Errorf("%d bytes of %s written, %d reported", len(page), store.ContentType("logs", PublishKey), n)
+	if len(page) != n || store.ContentType("logs", contract.ReportKey) != ContentType {
+		t.Errorf("%d bytes of %s written, %d reported", len(page), store.ContentType("logs", contract.ReportKey), n)
 	}
 	var d Data
 	raw := between(string(page), `id="pmdp-data">`, "</script>")
