@@ -73,12 +73,13 @@ fuzz:
 lint:
 	$(GO) run $(STATICCHECK) ./...
 
-## bench: Go benchmarks (with benchstat) and summarize against gzip -dc | wc -l
+## bench: Go benchmarks (with benchstat), summarize against gzip -dc | wc -l, and summarize's memory under a flood of one-off paths
 bench:
 	@mkdir -p bin
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./internal/... | tee bin/bench.txt
 	$(GO) run $(BENCHSTAT) bin/bench.txt
 	.ci/bench-vs-gzip
+	.ci/bench-maxgroups
 
 ## tools: install the pinned local stand-ins for S3 and the Lambda runtime
 tools: $(VERSITYGW) $(RIE)

@@ -3,8 +3,11 @@ package cli
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -77,6 +80,9 @@ func TestGolden(t *testing.T) {
 		{"stdin", []string{"summarize", "-"}, "2015-05-13T23:39:43.945958Z lb 192.168.131.39:2817 10.0.0.1:80 0.1 0.1 0.1 200 200 0 29 \"GET http://h:80/from-stdin HTTP/1.1\" \"-\" - -\n", 0},
 		{"explicit non-log file", []string{"summarize", "$DIR/notes/README.txt"}, "", 0},
 		{"missing file", []string{"summarize", "$DIR/nope.log.gz", "$SAMPLES"}, "", 1},
+		{"capped", []string{"summarize", "--max-groups", "3", "$SAMPLES"}, "", 0},
+		{"capped by hour and status", []string{"summarize", "--max-groups", "2", "--group-by", "hour,path,status", "$SAMPLES"}, "", 0},
+		{"bad max-groups", []string{"summarize", "--max-groups", "0", "$SAMPLES"}, "", 2},
 		{"redirects counted twice", []string{"summarize", "--group-by", "date,query:ev,action,bot", redirects}, "", 0},
 		{"redirects excluded", []string{"summarize", "--exclude", "action=redirect", "--group-by", "date,query:ev", redirects}, "", 0},
 		{"people only", []string{"summarize", "--exclude", "action=redirect", "--include", "bot=no;status=204", "--group-by", "query:ev,type", redirects}, "", 0},
@@ -89,7 +95,7 @@ func TestGolden(t *testing.T) {
 		{"help generate", []string{"help", "generate"}, "", 0},
 		{"help process", []string{"help", "process"}, "", 0},
 		{"help rollup", []string{"help", "rollup"}, "", 0},
-		{"rollup bad flags", []string{"rollup", "--date", "2026-11-31", "--since", "2026-11-01", "--group-by", "date,colour", "--rollup-prefix", "rollups"}, "", 2},
+		{"rollup bad flags", []string{"rollup", "--date", "2026-11-31", "--since", "2026-11-01", "--group-by", "date,colour", "--rollup-prefix", "rollups", "--max-groups", "none"}, "", 2},
 		{"rollup until before since", []string{"rollup", "--since", "2026-11-02", "--until", "2026-11-01", "$DIR", "$DIR"}, "", 2},
 		{"rollup of a missing directory", []string{"rollup", "--date", "2026-11-26", "$DIR/nope"}, "", 1},
 		{"rollup of a directory without summaries", []string{"rollup", "$DIR/notes"}, "", 1},
@@ -229,6 +235,61 @@ func TestSummarizeMatchesGenerator(t *testing.T) {
 		if !strings.Contains(stderr.String(), "lines rejected") {
 			t.Errorf("the generator's unusable lines were not reported: %q", &stderr)
 		}
+	}
+}
+
+// The whole command under a cardinality flood, split over two files: the
+// frequent paths keep their rows, exact, the one-off paths end in the
+// (other) row, the total is exact, and stderr says how many went there.
+func TestSummarizeKeepsFrequentPathsThroughAFlood(t *testing.T) {
+	dir := t.TempDir()
+	wantFile := filepath.Join(t.TempDir(), "want.csv")
+	var want []string
+	var stdout, stderr bytes.Buffer
+	for i, seed := range []string{"1", "2"} {
+		args := []string{"generate", "--seed", seed, "--flood", "30000", "--frequent", "20", "--per-path", "500",
+			"--start", "2026-11-26T12:00:00Z", "--span", "5m", "-o", filepath.Join(dir, seed+".log.gz"), "--expect", wantFile}
+		if code := Main(args, nil, &stdout, &stderr); code != 0 {
+			t.Fatalf("generate: exit %d: %s", code, &stderr)
+		}
+		rows := strings.Split(strings.TrimSpace(string(read(t, wantFile))), "\n")[1:]
+		if i == 0 {
+			want = rows
+		} else if !slices.Equal(rows, want) {
+			t.Fatalf("seeds differ in their frequent paths: %q and %q", want, rows)
+		}
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := Main([]string{"summarize", "--max-groups", "2000", dir}, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("summarize: exit %d: %s", code, &stderr)
+	}
+	got := map[string]int{}
+	var total, other int
+	for _, row := range strings.Split(strings.TrimSpace(stdout.String()), "\n")[1:] {
+		cut := strings.LastIndexByte(row, ',')
+		n, _ := strconv.Atoi(row[cut+1:])
+		got[row[:cut]] = n
+		total += n
+		if row[:cut] == "2026-11-26,(other)" {
+			other = n
+		}
+	}
+	if len(got) > 2001 {
+		t.Errorf("%d rows: more than 2000 groups and (other)", len(got))
+	}
+	for _, w := range want {
+		cut := strings.LastIndexByte(w, ',')
+		if n, _ := strconv.Atoi(w[cut+1:]); got[w[:cut]] != 2*n {
+			t.Errorf("%s: %d on its row, want %d", w[:cut], got[w[:cut]], 2*n)
+		}
+	}
+	if total != 2*(30000+20*500) || other == 0 {
+		t.Errorf("%d requests, %d in (other): want %d, some in (other)", total, other, 2*(30000+20*500))
+	}
+	wantErr := fmt.Sprintf("pmdp summarize: %d of %d requests counted in (other) rows: more than --max-groups 2000 groups\n", other, total)
+	if stderr.String() != wantErr {
+		t.Errorf("stderr %q, want %q", &stderr, wantErr)
 	}
 }
 

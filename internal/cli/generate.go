@@ -22,15 +22,23 @@ midnight, a few unusable lines) from a seed, so the same flags always give
 the same file. With --expect it also writes the counts a correct summarize
 must print for the file, as CSV.
 
+With --flood N it writes a cardinality flood instead, as a scanner sends
+it: N requests each for a path of its own, among --frequent paths requested
+--per-path times each (the last quarter of them only from halfway on).
+--expect then writes the rows of the frequent paths, by date and path: a
+summary capped by --max-groups must still hold each of them exactly.
+
 Examples:
   pmdp generate --lines 1000000 -o big.log.gz
   pmdp generate --seed 7 -o day.log.gz --expect day.csv --group-by date,query:ev
+  pmdp generate --flood 5000000 -o flood.log.gz --expect frequent.csv
 
 Flags:
 `
 
 type generateOpts struct {
 	cfg     loggen.Config
+	flood   loggen.FloodConfig // used when OneOff > 0
 	start   string
 	output  string
 	gzip    bool
@@ -48,6 +56,9 @@ func (e *env) generateFlags(fs *flag.FlagSet) func([]string) int {
 	fs.BoolVar(&o.gzip, "gzip", false, "gzip the log even when writing to stdout")
 	fs.StringVar(&o.expect, "expect", "", "also write the expected summary as CSV to `FILE` (e.g. --expect want.csv)")
 	fs.StringVar(&o.groupBy, "group-by", contract.DefaultGroupBy, "`dimensions` of the expected summary, as for summarize; query:ev is the one query dimension it knows")
+	fs.IntVar(&o.flood.OneOff, "flood", 0, "write a flood of this many one-off `paths` instead (e.g. --flood 5000000)")
+	fs.IntVar(&o.flood.Frequent, "frequent", 1000, "with --flood: how many `paths` are requested again and again")
+	fs.IntVar(&o.flood.PerPath, "per-path", 1000, "with --flood: how many `requests` each frequent path gets")
 	return func(args []string) int { return e.generate(o, args) }
 }
 
@@ -66,6 +77,16 @@ func (e *env) generate(o *generateOpts, args []string) int {
 		usage = append(usage, fmt.Errorf("--start: %w", err))
 	}
 	o.cfg.Start = start.UTC()
+	flood := o.flood.OneOff != 0
+	if flood {
+		o.flood.Seed, o.flood.Start, o.flood.Span = o.cfg.Seed, o.cfg.Start, o.cfg.Span
+		if o.flood.OneOff < 0 || o.flood.Frequent < 1 || o.flood.PerPath < 1 {
+			usage = append(usage, fmt.Errorf("--flood, --frequent and --per-path must be at least 1, not %d, %d and %d", o.flood.OneOff, o.flood.Frequent, o.flood.PerPath))
+		}
+		if o.expect != "" && strings.ReplaceAll(o.groupBy, " ", "") != "date,path" {
+			usage = append(usage, fmt.Errorf("--group-by %q: with --flood the expected rows are by date,path", o.groupBy))
+		}
+	}
 	cfg, err := flagConfig(contract.Settings{GroupBy: o.groupBy})
 	if err != nil {
 		usage = append(usage, err)
@@ -82,14 +103,22 @@ func (e *env) generate(o *generateOpts, args []string) int {
 	}
 
 	var res *loggen.Result
+	var floodRes *loggen.FloodResult
+	write := func(w io.Writer) (err error) {
+		if flood {
+			floodRes, err = loggen.WriteFlood(w, o.flood)
+			return err
+		}
+		res, err = loggen.Write(w, o.cfg)
+		return err
+	}
 	compress := o.gzip || strings.HasSuffix(o.output, ".gz")
 	err = e.writeOutput(o.output, func(w io.Writer) error {
 		if !compress {
-			res, err = loggen.Write(w, o.cfg)
-			return err
+			return write(w)
 		}
 		zw := gzip.NewWriter(w)
-		if res, err = loggen.Write(zw, o.cfg); err != nil {
+		if err := write(zw); err != nil {
 			return err
 		}
 		return zw.Close()
@@ -102,8 +131,10 @@ func (e *env) generate(o *generateOpts, args []string) int {
 		return 0
 	}
 	err = e.writeOutput(o.expect, func(w io.Writer) error {
-		expected, err := res.Expected(names)
-		if err != nil {
+		var expected []loggen.ExpectedRow
+		if flood {
+			expected = floodRes.Frequent()
+		} else if expected, err = res.Expected(names); err != nil {
 			return err
 		}
 		rows := make([]summary.Row, len(expected))

@@ -43,6 +43,7 @@ func (e *env) localFlags(fs *flag.FlagSet) func([]string) int {
 	fs.StringVar(&cfg.Response.Body, "body", "", fmt.Sprintf("fixed response `body`, at most %d characters", contract.MaxResponseBody))
 	fs.StringVar(&cfg.GroupBy, "group-by", contract.DefaultGroupBy, "the function's `dimensions`")
 	fs.StringVar(&cfg.Format, "format", contract.DefaultFormat, "the function's summary `format`: csv or jsonl")
+	fs.StringVar(&cfg.MaxGroups, "max-groups", contract.DefaultMaxGroups, "the function's cap: at most this many `groups` per summary and rollup, the rest in (other) rows")
 	var filters contract.Settings
 	filterFlags(fs, &filters, true)
 	return func(args []string) int {
@@ -61,7 +62,7 @@ func (e *env) local(cfg *local.Config, args []string) int {
 	}
 	// Checked here, not by the function when it starts, where a mistake
 	// would only show as failed invocations.
-	function := contract.Settings{GroupBy: cfg.GroupBy, Format: cfg.Format, Include: cfg.Include, Exclude: cfg.Exclude}
+	function := contract.Settings{GroupBy: cfg.GroupBy, Format: cfg.Format, Include: cfg.Include, Exclude: cfg.Exclude, MaxGroups: cfg.MaxGroups}
 	if err := function.ValidateAs(contract.ByFlag); err != nil {
 		usage = append(usage, err)
 	}

@@ -53,6 +53,7 @@ type rollupOpts struct {
 	date, since, until string
 	groupBy            string
 	rollupPrefix       string
+	maxGroups          string
 }
 
 func (e *env) rollupFlags(fs *flag.FlagSet) func([]string) int {
@@ -63,6 +64,7 @@ func (e *env) rollupFlags(fs *flag.FlagSet) func([]string) int {
 	fs.StringVar(&o.groupBy, "group-by", "", "`dimensions` of the rollups, as the function's "+contract.EnvGroupBy+"; summaries with more\n"+
 		"columns are summed down (default: the summaries' own columns, which must then agree)")
 	fs.StringVar(&o.rollupPrefix, "rollup-prefix", contract.DefaultRollupPrefix, "`prefix` of the rollup keys ("+contract.EnvRollupPrefix+")")
+	fs.StringVar(&o.maxGroups, "max-groups", contract.DefaultMaxGroups, "at most this many `groups` per rollup, the rest in (other) rows ("+contract.EnvMaxGroups+")")
 	return func(args []string) int { return e.rollup(o, args) }
 }
 
@@ -84,6 +86,10 @@ func (e *env) rollup(o *rollupOpts, args []string) int {
 	}
 	if err := contract.ValidateRollupPrefix(o.rollupPrefix); err != nil {
 		usage = append(usage, fmt.Errorf("--rollup-prefix: %w", err))
+	}
+	maxGroups, err := contract.ParseMaxGroups(o.maxGroups)
+	if err != nil {
+		usage = append(usage, fmt.Errorf("--max-groups: %w", err))
 	}
 	dates, err := o.dateRange(time.Now())
 	if err != nil {
@@ -118,7 +124,8 @@ func (e *env) rollup(o *rollupOpts, args []string) int {
 			return 1
 		}
 	}
-	b := &rollup.Builder{Store: loc.store, Bucket: loc.bucket, SummaryPrefix: loc.prefix, RollupPrefix: o.rollupPrefix, Dimensions: dims}
+	b := &rollup.Builder{Store: loc.store, Bucket: loc.bucket, SummaryPrefix: loc.prefix, RollupPrefix: o.rollupPrefix, Dimensions: dims,
+		MaxGroups: maxGroups}
 	failed := e.buildRollups(ctx, b, loc.describe, dates)
 	switch {
 	case ctx.Err() != nil:
@@ -145,7 +152,11 @@ func (e *env) buildRollups(ctx context.Context, b *rollup.Builder, describe stri
 			failed++
 			fmt.Fprintf(e.stderr, "pmdp rollup: %v\n", err)
 		case r.Outcome == rollup.Written:
-			fmt.Fprintf(e.stdout, "%s: written: %d inputs, %d rows, %d requests -> %s%s\n", r.Date, r.Inputs, r.Rows, r.Requests, describe, r.Key)
+			other := ""
+			if r.Other > 0 {
+				other = fmt.Sprintf(" (%d in (other) rows)", r.Other)
+			}
+			fmt.Fprintf(e.stdout, "%s: written: %d inputs, %d rows, %d requests%s -> %s%s\n", r.Date, r.Inputs, r.Rows, r.Requests, other, describe, r.Key)
 		case r.Outcome == rollup.Unchanged:
 			fmt.Fprintf(e.stdout, "%s: unchanged: %d inputs\n", r.Date, r.Inputs)
 		default:

@@ -35,6 +35,14 @@ match every --include and no --exclude. Those left out are counted on
 stderr. With action, a value matches the whole of ALB's comma list or any
 one action in it. Several clauses may share one flag, separated by ;.
 
+At most --max-groups groups get rows of their own, so that memory stays
+bounded whatever the logs hold (a scan of a million paths, say). The
+requests of the others are counted in one row per date (and hour) whose
+other columns read (other): totals stay exact, and so does every row of
+its own. When the table is full, the groups requested least often since
+they first appeared make room; a path that keeps being requested keeps its
+row, however late it appears. stderr says how many requests went to (other).
+
 Examples:
   pmdp summarize logs/
   pmdp summarize --group-by date,query:ev --format jsonl -o ev.jsonl app.log.gz
@@ -51,6 +59,7 @@ func (e *env) summarizeFlags(fs *flag.FlagSet) func([]string) int {
 		"comma-separated `dimensions` to group by: "+groupByUsage+"\n"+
 			"(e.g. --group-by date,status or --group-by hour,query:ev)")
 	fs.StringVar(&settings.Format, "format", contract.DefaultFormat, "output `format`: csv or jsonl (e.g. --format jsonl)")
+	fs.StringVar(&settings.MaxGroups, "max-groups", contract.DefaultMaxGroups, "at most this many `groups` get rows of their own; the rest are counted in (other) rows")
 	fs.StringVar(&output, "o", "-", "write the summary to `FILE` instead of stdout (e.g. -o summary.csv)")
 	filterFlags(fs, &settings, false)
 	return func(paths []string) int { return e.summarize(settings, output, paths) }
@@ -59,9 +68,10 @@ func (e *env) summarizeFlags(fs *flag.FlagSet) func([]string) int {
 // summarizing is one run of summarize: what it counts, and into what.
 type summarizing struct {
 	dims            []summary.Dimension
+	maxGroups       int
 	filter          summary.Filter
-	total           *summary.Summary
-	lines, filtered int64 // of the inputs merged into total
+	total           *summary.Summary // nil until an input is read
+	lines, filtered int64            // of the inputs merged into total
 }
 
 func (e *env) summarize(settings contract.Settings, output string, paths []string) int {
@@ -77,13 +87,20 @@ func (e *env) summarize(settings contract.Settings, output string, paths []strin
 		return e.usageError("summarize", usage...)
 	}
 
-	run := &summarizing{dims: cfg.Dimensions, filter: cfg.Filter, total: summary.New(cfg.Dimensions)}
+	run := &summarizing{dims: cfg.Dimensions, maxGroups: cfg.MaxGroups, filter: cfg.Filter}
 	failed := 0
 	for _, p := range paths {
 		failed += e.summarizePath(p, run)
 	}
+	if run.total == nil {
+		run.total = summary.NewMaxGroups(run.dims, run.maxGroups)
+	}
 	if !run.filter.KeepsAll() {
 		fmt.Fprintf(e.stderr, "pmdp summarize: %d of %d lines left out by --include and --exclude\n", run.filtered, run.lines)
+	}
+	if other := run.total.OtherRequests(); other > 0 {
+		fmt.Fprintf(e.stderr, "pmdp summarize: %d of %d requests counted in (other) rows: more than --max-groups %d groups\n",
+			other, run.total.Requests(), run.maxGroups)
 	}
 	err = e.writeOutput(output, func(w io.Writer) error { return run.total.Write(w, cfg.Format) })
 	if err != nil {
@@ -155,7 +172,7 @@ func (e *env) summarizeFile(path string, run *summarizing, fromDir bool) int {
 // total only when the whole input was read, so a corrupt file adds nothing
 // rather than part of itself.
 func (e *env) summarizeReader(name string, r io.Reader, run *summarizing, fromDir bool) int {
-	s := summary.New(run.dims)
+	s := summary.NewMaxGroups(run.dims, run.maxGroups)
 	st, err := process.ReadFilteredLog(r, s, run.filter)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "pmdp summarize: %s: %v\n", name, err)
@@ -168,7 +185,11 @@ func (e *env) summarizeReader(name string, r io.Reader, run *summarizing, fromDi
 	if st.Rejected > 0 {
 		e.reportRejected(name, st, s.Rejected)
 	}
-	if err := run.total.Merge(s); err != nil {
+	// The first input becomes the total rather than being merged into an
+	// empty one: that would hold a second table as large.
+	if run.total == nil {
+		run.total = s
+	} else if err := run.total.Merge(s); err != nil {
 		fmt.Fprintf(e.stderr, "pmdp summarize: %s: %v\n", name, err)
 		return 1
 	}

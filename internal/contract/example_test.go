@@ -30,6 +30,7 @@ func ExampleSettings() {
 	// PMDP_FORMAT=csv
 	// PMDP_GROUP_BY=date,query:ev
 	// PMDP_INCLUDE=bot=no
+	// PMDP_MAX_GROUPS=100000
 	// PMDP_ROLLUP_DAYS=3
 	// PMDP_ROLLUP_PREFIX=rollups/
 	// PMDP_SUMMARY_PREFIX=summaries/

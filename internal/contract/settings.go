@@ -22,6 +22,7 @@ const (
 	EnvExclude       = "PMDP_EXCLUDE"
 	EnvRollupPrefix  = "PMDP_ROLLUP_PREFIX"
 	EnvRollupDays    = "PMDP_ROLLUP_DAYS"
+	EnvMaxGroups     = "PMDP_MAX_GROUPS"
 )
 
 // Defaults of the settings.
@@ -31,6 +32,7 @@ const (
 	DefaultFormat        = "csv"
 	DefaultRollupPrefix  = "rollups/"
 	DefaultRollupDays    = "3"
+	DefaultMaxGroups     = "100000"
 )
 
 // Settings configure the function. Each is text, as the function's
@@ -62,6 +64,9 @@ type Settings struct {
 	// publishes the report of the rollups to; "" publishes none. See
 	// ValidateReportKey.
 	Report string
+	// MaxGroups is the most groups a summary or rollup holds; the requests
+	// of the others are counted in (other) rows. See ParseMaxGroups.
+	MaxGroups string
 }
 
 // A Setting is one field of Settings under the names it goes by.
@@ -99,6 +104,8 @@ var settings = []Setting{
 		value: func(s *Settings) *string { return &s.RollupDays }, check: validateRollupDays},
 	{Field: "Report", Env: EnvReport, Flag: "report",
 		value: func(s *Settings) *string { return &s.Report }, check: ValidateReportKey, checkWith: validateReportApart},
+	{Field: "MaxGroups", Env: EnvMaxGroups, Flag: "max-groups", Default: DefaultMaxGroups,
+		value: func(s *Settings) *string { return &s.MaxGroups }, check: validateMaxGroups},
 }
 
 // Ways to name a setting in an error, for ValidateAs: ByEnv for the

@@ -48,7 +48,7 @@ func TestValidate(t *testing.T) {
 	}{
 		{"zero value", Settings{}, nil},
 		{"everything set", Settings{SummaryBucket: "out", SummaryPrefix: "counts/", GroupBy: "hour,query:ev", Format: "jsonl",
-			Include: "query:ev=signup|login", Exclude: "action=redirect;bot=yes", RollupPrefix: "daily/", RollupDays: "7"}, nil},
+			Include: "query:ev=signup|login", Exclude: "action=redirect;bot=yes", RollupPrefix: "daily/", RollupDays: "7", MaxGroups: "5000"}, nil},
 		{"rollups in a sibling folder", Settings{SummaryPrefix: "pmdp/summaries/", RollupPrefix: "pmdp/rollups/"}, nil},
 		{"rollup prefix without slash", Settings{RollupPrefix: "rollups"}, []string{EnvRollupPrefix + ": ", "rollup prefix", "must end in /"}},
 		{"rollup prefix where logs go", Settings{RollupPrefix: "x/AWSLogs/"}, []string{EnvRollupPrefix, "AWSLogs"}},
@@ -59,6 +59,11 @@ func TestValidate(t *testing.T) {
 		{"a window of no days", Settings{RollupDays: "0"}, []string{EnvRollupDays + ": ", `"0"`, "from 1 to 366"}},
 		{"a window over a year", Settings{RollupDays: "367"}, []string{EnvRollupDays, "from 1 to 366"}},
 		{"a window that is not a number", Settings{RollupDays: "3d"}, []string{EnvRollupDays, `"3d"`}},
+		{"a cap of one group", Settings{MaxGroups: "1"}, nil},
+		{"the largest cap", Settings{MaxGroups: "10000000"}, nil},
+		{"no cap", Settings{MaxGroups: "0"}, []string{EnvMaxGroups + ": ", `"0"`, "from 1 to 10000000"}},
+		{"a cap too large", Settings{MaxGroups: "10000001"}, []string{EnvMaxGroups, "from 1 to 10000000"}},
+		{"a cap with a separator", Settings{MaxGroups: "100_000"}, []string{EnvMaxGroups, `"100_000"`}},
 		{"spaces in the group-by", Settings{GroupBy: " date , path"}, nil},
 		{"any bucket name", Settings{SummaryBucket: "${Token[TOKEN.123]}"}, nil},
 		{"prefix without slash", Settings{SummaryPrefix: "counts"}, []string{EnvSummaryPrefix + ": ", "must end in /"}},
@@ -69,8 +74,8 @@ func TestValidate(t *testing.T) {
 		{"include without a value", Settings{Include: "bot"}, []string{EnvInclude + ": ", `clause "bot"`}},
 		{"exclude by an unknown dimension", Settings{Exclude: "actions=redirect"}, []string{EnvExclude + ": ", `"actions"`}},
 		{"everything wrong at once", Settings{SummaryPrefix: "counts", GroupBy: "date,,date", Format: "csv2", Include: "bot=maybe", Exclude: ";",
-			RollupPrefix: "/r/", RollupDays: "-1"},
-			[]string{EnvSummaryPrefix, EnvGroupBy, "position 2", "given twice", EnvFormat, EnvInclude, EnvExclude, EnvRollupPrefix, EnvRollupDays}},
+			RollupPrefix: "/r/", RollupDays: "-1", MaxGroups: "many"},
+			[]string{EnvSummaryPrefix, EnvGroupBy, "position 2", "given twice", EnvFormat, EnvInclude, EnvExclude, EnvRollupPrefix, EnvRollupDays, EnvMaxGroups}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -117,11 +122,11 @@ func TestEnv(t *testing.T) {
 	}{
 		{"defaults spelled out, no bucket", Settings{}, map[string]string{
 			EnvSummaryPrefix: DefaultSummaryPrefix, EnvGroupBy: DefaultGroupBy, EnvFormat: DefaultFormat,
-			EnvRollupPrefix: DefaultRollupPrefix, EnvRollupDays: DefaultRollupDays}},
+			EnvRollupPrefix: DefaultRollupPrefix, EnvRollupDays: DefaultRollupDays, EnvMaxGroups: DefaultMaxGroups}},
 		{"everything", Settings{SummaryBucket: "out", SummaryPrefix: "c/", GroupBy: "hour", Format: "jsonl", Include: "bot=no;status=204", Exclude: ExcludeRedirects,
-			RollupPrefix: "d/", RollupDays: "5"},
+			RollupPrefix: "d/", RollupDays: "5", MaxGroups: "2500"},
 			map[string]string{EnvSummaryBucket: "out", EnvSummaryPrefix: "c/", EnvGroupBy: "hour", EnvFormat: "jsonl",
-				EnvInclude: "bot=no;status=204", EnvExclude: "action=redirect", EnvRollupPrefix: "d/", EnvRollupDays: "5"}},
+				EnvInclude: "bot=no;status=204", EnvExclude: "action=redirect", EnvRollupPrefix: "d/", EnvRollupDays: "5", EnvMaxGroups: "2500"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

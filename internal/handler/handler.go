@@ -143,6 +143,7 @@ func (h *Handler) processOne(ctx context.Context, bucket, key string) error {
 		"rejected", rep.Stats.Rejected,
 		"filtered", rep.Stats.Filtered,
 		"requests", rep.Requests,
+		"other", rep.Other,
 		"summaries", rep.Outputs,
 		"duration_ms", rep.Duration.Milliseconds(),
 		"lag_s", int64(rep.Lag.Seconds()),
@@ -247,7 +248,7 @@ func (h *Handler) logRollup(why string) func(rollup.Result, error) {
 			h.Log.Error("rollup failed", append(attrs, "error", err)...)
 			return
 		}
-		h.Log.Info("rolled up", append(attrs, "outcome", string(r.Outcome), "inputs", r.Inputs, "rows", r.Rows, "requests", r.Requests)...)
+		h.Log.Info("rolled up", append(attrs, "outcome", string(r.Outcome), "inputs", r.Inputs, "rows", r.Rows, "requests", r.Requests, "other", r.Other)...)
 	}
 }
 

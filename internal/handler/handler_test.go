@@ -314,6 +314,53 @@ func TestFiltered(t *testing.T) {
 	}
 }
 
+// The function with a cardinality cap writes what summarize prints with
+// the same cap, and reports the requests counted in (other) rows: in the
+// log line, the metadata and the metrics.
+func TestCapped(t *testing.T) {
+	env := map[string]string{contract.EnvMaxGroups: "50"}
+	cfg, err := process.ConfigFromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, cfg)
+	log, want := generated(t, 4, 4000, "--max-groups", "50")
+	key := awsDir + albName
+	e.put(key, loggen.Gzip(log))
+	e.handle(event(logBucket, key))
+	got := e.objects(logBucket, "summaries/")
+	var metaOther int64
+	for d, csv := range want {
+		k := "summaries/dt=" + d + "/" + strings.TrimSuffix(albName, ".log.gz") + ".csv"
+		if got[k] != csv {
+			t.Errorf("%s:\n%s\ndiffers from summarize with the same cap:\n%s", k, got[k], csv)
+		}
+		if !strings.Contains(csv, d+",(other),") {
+			t.Errorf("%s has no (other) row; the test needs the cap to fold", k)
+		}
+		head, err := e.client.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(logBucket), Key: aws.String(k)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := strconv.ParseInt(head.Metadata["pmdp-other"], 10, 64)
+		if err != nil || n <= 0 {
+			t.Errorf("%s: metadata %v, want pmdp-other", k, head.Metadata)
+		}
+		metaOther += n
+	}
+	logLine := findLog(t, &e.logs, "summarized")
+	if logLine["other"] != float64(metaOther) {
+		t.Errorf("log line says %v in (other), the summaries' metadata %d", logLine["other"], metaOther)
+	}
+	var emf map[string]any
+	if err := json.Unmarshal([]byte(e.metrics.String()), &emf); err != nil {
+		t.Fatal(err)
+	}
+	if emf["OtherLines"] != float64(metaOther) {
+		t.Errorf("EMF record %v, want OtherLines %d", emf, metaOther)
+	}
+}
+
 func TestIdempotent(t *testing.T) {
 	log, _ := generated(t, 2, 3000)
 	key := awsDir + albName

@@ -19,6 +19,9 @@ type emfRecord struct {
 	Rejected int64   `json:"RejectedLines"`
 	Filtered int64   `json:"FilteredLines"`
 	Requests int64   `json:"Requests"`
+	// OtherLines are the requests counted in (other) rows, beyond the
+	// cardinality cap: a flood of distinct paths shows here.
+	Other    int64   `json:"OtherLines"`
 	Duration float64 `json:"DurationMs"`
 	Lag      float64 `json:"LagSeconds"`
 	// Properties that are searchable in the log but not dimensions.
@@ -48,6 +51,7 @@ var emfMetrics = []emfMetric{
 	{"RejectedLines", "Count"},
 	{"FilteredLines", "Count"},
 	{"Requests", "Count"},
+	{"OtherLines", "Count"},
 	{"DurationMs", "Milliseconds"},
 	{"LagSeconds", "Seconds"},
 }
@@ -70,6 +74,7 @@ func (h *Handler) writeMetrics(rep process.Report) {
 		Rejected: rep.Stats.Rejected,
 		Filtered: rep.Stats.Filtered,
 		Requests: rep.Requests,
+		Other:    rep.Other,
 		Duration: float64(rep.Duration.Microseconds()) / 1000,
 		Lag:      rep.Lag.Seconds(),
 		Bucket:   rep.Bucket,

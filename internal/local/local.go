@@ -60,6 +60,7 @@ type Config struct {
 	Format         string                 // function's PMDP_FORMAT; default csv
 	// The function's PMDP_INCLUDE and PMDP_EXCLUDE; default none.
 	Include, Exclude string
+	MaxGroups        string // function's PMDP_MAX_GROUPS; default 100000
 	// Backoff before the bridge's first retry; default 1 s.
 	Backoff time.Duration
 	Log     *slog.Logger // default: discard
@@ -138,7 +139,8 @@ func Start(ctx context.Context, cfg Config) (_ *Pipeline, err error) {
 	)
 	// The summary bucket is named, as the stack names it: the sweep has
 	// no log's bucket to fall back on.
-	settings := contract.Settings{SummaryBucket: Bucket, GroupBy: cfg.GroupBy, Format: cfg.Format, Include: cfg.Include, Exclude: cfg.Exclude}.Env()
+	settings := contract.Settings{SummaryBucket: Bucket, GroupBy: cfg.GroupBy, Format: cfg.Format, Include: cfg.Include, Exclude: cfg.Exclude,
+		MaxGroups: cfg.MaxGroups}.Env()
 	for _, name := range slices.Sorted(maps.Keys(settings)) {
 		env = append(env, name+"="+settings[name])
 	}

@@ -29,6 +29,9 @@ type Config struct {
 	RollupPrefix string
 	// RollupDays is the sweep's window: the last RollupDays UTC dates.
 	RollupDays int
+	// MaxGroups caps every summary and rollup: the requests of the groups
+	// beyond it are counted in (other) rows (see summary.NewMaxGroups).
+	MaxGroups int
 }
 
 // NewConfig checks s with s.Validate and returns the configuration it
@@ -55,8 +58,12 @@ func NewConfig(s contract.Settings) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
+	maxGroups, err := contract.ParseMaxGroups(s.MaxGroups)
+	if err != nil {
+		return Config{}, err
+	}
 	return Config{SummaryBucket: s.SummaryBucket, SummaryPrefix: s.SummaryPrefix, Dimensions: dims, Format: format, Filter: filter,
-		RollupPrefix: s.RollupPrefix, RollupDays: days}, nil
+		RollupPrefix: s.RollupPrefix, RollupDays: days, MaxGroups: maxGroups}, nil
 }
 
 // ConfigFromEnv is the function's configuration, read from its environment
@@ -68,26 +75,30 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 
 // DefaultConfig is the configuration of the zero Settings: CSV grouped by
 // date and path under summaries/ in the log's own bucket, every request
-// counted, rollups under rollups/ swept over three days.
+// counted, at most 100000 groups, rollups under rollups/ swept over three
+// days.
 func DefaultConfig() Config {
 	days, _ := contract.ParseRollupDays(contract.DefaultRollupDays)
+	maxGroups, _ := contract.ParseMaxGroups(contract.DefaultMaxGroups)
 	return Config{
 		SummaryPrefix: contract.DefaultSummaryPrefix,
 		Dimensions:    summary.MustParseDimensions(contract.DefaultGroupBy),
 		Format:        summary.Format(contract.DefaultFormat),
 		RollupPrefix:  contract.DefaultRollupPrefix,
 		RollupDays:    days,
+		MaxGroups:     maxGroups,
 	}
 }
 
 // Rollups is the builder of the rollups of summaries written with c into
 // bucket (c.SummaryBucket, or the log's bucket when that is ""): grouped
-// by c's dimensions.
+// by c's dimensions, capped at c.MaxGroups.
 func (c Config) Rollups(store objstore.ListStore, bucket string) *rollup.Builder {
 	if c.SummaryBucket != "" {
 		bucket = c.SummaryBucket
 	}
-	return &rollup.Builder{Store: store, Bucket: bucket, SummaryPrefix: c.SummaryPrefix, RollupPrefix: c.RollupPrefix, Dimensions: c.Dimensions}
+	return &rollup.Builder{Store: store, Bucket: bucket, SummaryPrefix: c.SummaryPrefix, RollupPrefix: c.RollupPrefix, Dimensions: c.Dimensions,
+		MaxGroups: c.MaxGroups}
 }
 
 // SummaryKey is where the summary of one date of the log at key goes:

@@ -41,6 +41,7 @@ type Report struct {
 	Bytes       int64         // bytes read from the store (compressed)
 	Stats       Stats         // lines, rejections, lines filtered out
 	Requests    int64         // requests counted
+	Other       int64         // of them, those counted in (other) rows: beyond the cap
 	Outputs     []string      // summary keys written, in date order
 	Dates       []string      // their UTC dates, YYYY-MM-DD
 	Duration    time.Duration // from start to the last summary written
@@ -99,7 +100,7 @@ func (p *Processor) Process(ctx context.Context, bucket, key string) (Report, er
 	}
 	defer obj.Body.Close()
 	body := &countingReader{r: obj.Body, ctx: ctx}
-	days := newByDate(p.Config.Dimensions)
+	days := newByDate(p.Config.Dimensions, p.Config.MaxGroups)
 	rep.Stats, err = ReadFilteredLog(body, days, p.Config.Filter)
 	rep.Bytes = body.n
 	if err != nil {
@@ -136,6 +137,9 @@ func (p *Processor) Process(ctx context.Context, bucket, key string) (Report, er
 		}
 		meta := maps.Clone(common)
 		meta["pmdp-requests"] = strconv.FormatInt(s.Requests(), 10)
+		if other := s.OtherRequests(); other > 0 {
+			meta["pmdp-other"] = strconv.FormatInt(other, 10)
+		}
 		outKey := p.Config.SummaryKey(key, d)
 		if err := ctx.Err(); err != nil {
 			return rep, fmt.Errorf("%s/%s: before writing %s: %w", bucket, key, outKey, err)
@@ -147,6 +151,7 @@ func (p *Processor) Process(ctx context.Context, bucket, key string) (Report, er
 		rep.Outputs = append(rep.Outputs, outKey)
 		rep.Dates = append(rep.Dates, d)
 		rep.Requests += s.Requests()
+		rep.Other += s.OtherRequests()
 	}
 	end := p.now()
 	rep.Outcome = Summarized
@@ -165,16 +170,18 @@ func contentType(f summary.Format) string {
 }
 
 // byDate counts each UTC date of a log into its own Summary, because each
-// date's summary is its own object.
+// date's summary is its own object. Each is capped at maxGroups; a log
+// file covers five minutes, so it has one or two dates.
 type byDate struct {
-	dims    []summary.Dimension
-	byDay   map[string]*summary.Summary
-	lastDay int64
-	last    *summary.Summary
+	dims      []summary.Dimension
+	maxGroups int
+	byDay     map[string]*summary.Summary
+	lastDay   int64
+	last      *summary.Summary
 }
 
-func newByDate(dims []summary.Dimension) *byDate {
-	return &byDate{dims: dims, byDay: map[string]*summary.Summary{}}
+func newByDate(dims []summary.Dimension, maxGroups int) *byDate {
+	return &byDate{dims: dims, maxGroups: maxGroups, byDay: map[string]*summary.Summary{}}
 }
 
 func (b *byDate) Add(r *accesslog.Record) {
@@ -186,7 +193,7 @@ func (b *byDate) Add(r *accesslog.Record) {
 		date := r.Time.UTC().Format("2006-01-02")
 		s, ok := b.byDay[date]
 		if !ok {
-			s = summary.New(b.dims)
+			s = summary.NewMaxGroups(b.dims, b.maxGroups)
 			b.byDay[date] = s
 		}
 		b.last, b.lastDay = s, day

@@ -40,10 +40,12 @@ import (
 
 // The rollup's user metadata.
 const (
-	MetaInputs   = "pmdp-inputs"        // how many summary objects it merges
-	MetaDigest   = "pmdp-inputs-digest" // Digest of them
-	MetaGroupBy  = "pmdp-group-by"      // its columns, percent-encoded
-	MetaRequests = "pmdp-requests"      // the sum of its counts
+	MetaInputs    = "pmdp-inputs"        // how many summary objects it merges
+	MetaDigest    = "pmdp-inputs-digest" // Digest of them
+	MetaGroupBy   = "pmdp-group-by"      // its columns, percent-encoded
+	MetaRequests  = "pmdp-requests"      // the sum of its counts
+	MetaOther     = "pmdp-other"         // of which in (other) rows; absent when none
+	MetaMaxGroups = "pmdp-max-groups"    // its cap
 )
 
 // Name is the file name of every rollup.
@@ -85,6 +87,7 @@ type Result struct {
 	Inputs    int   // summary objects merged
 	Rows      int   // rows written (Written only)
 	Requests  int64 // the sum of the counts (Written only)
+	Other     int64 // of them, those in (other) rows (Written only)
 	Attempts  int   // 1 unless a race was lost
 	Conflicts int   // writes refused (412, 409) or inputs that changed mid-build
 }
@@ -107,6 +110,12 @@ type Builder struct {
 	// it. Nil takes the inputs' own columns, which must then all be the
 	// same.
 	Dimensions []summary.Dimension
+	// MaxGroups caps the rollup as summary.NewMaxGroups does; default
+	// summary.DefaultMaxGroups. An input's (other) rows go to the rollup's,
+	// and so does every group of those dates the input has no row for: the
+	// input's (other) row may hold some of its requests (see
+	// summary.Summary.EndInput).
+	MaxGroups int
 
 	// MaxAttempts bounds the attempts at one date when races are lost;
 	// default DefaultMaxAttempts.
@@ -207,7 +216,8 @@ func (b *Builder) attempt(ctx context.Context, res *Result) error {
 	res.Inputs = len(inputs)
 	digest := Digest(inputs)
 	switch {
-	case exists && cur.Metadata[MetaDigest] == digest && (b.Dimensions == nil || cur.Metadata[MetaGroupBy] == url.PathEscape(summary.Names(b.Dimensions))):
+	case exists && cur.Metadata[MetaDigest] == digest && (b.Dimensions == nil || cur.Metadata[MetaGroupBy] == url.PathEscape(summary.Names(b.Dimensions))) &&
+		cur.Metadata[MetaMaxGroups] == strconv.Itoa(b.maxGroups()):
 		res.Outcome = Unchanged
 		return nil
 	case !exists && len(inputs) == 0:
@@ -229,18 +239,25 @@ func (b *Builder) attempt(ctx context.Context, res *Result) error {
 		}
 		groupBy = summary.Names(merged.Dimensions())
 	}
-	var requests int64
+	var requests, other int64
 	for _, r := range rows {
 		requests += r.Count
+	}
+	if merged != nil {
+		other = merged.OtherRequests()
 	}
 	opts := objstore.PutOptions{
 		ContentType: "application/x-ndjson",
 		Metadata: map[string]string{
-			MetaInputs:   strconv.Itoa(len(inputs)),
-			MetaDigest:   digest,
-			MetaGroupBy:  url.PathEscape(groupBy),
-			MetaRequests: strconv.FormatInt(requests, 10),
+			MetaInputs:    strconv.Itoa(len(inputs)),
+			MetaDigest:    digest,
+			MetaGroupBy:   url.PathEscape(groupBy),
+			MetaRequests:  strconv.FormatInt(requests, 10),
+			MetaMaxGroups: strconv.Itoa(b.maxGroups()),
 		},
+	}
+	if other > 0 {
+		opts.Metadata[MetaOther] = strconv.FormatInt(other, 10)
 	}
 	if exists {
 		opts.IfMatch = cur.ETag
@@ -250,17 +267,22 @@ func (b *Builder) attempt(ctx context.Context, res *Result) error {
 	if err := b.Store.Put(ctx, b.Bucket, res.Key, body.Bytes(), opts); err != nil {
 		return err
 	}
-	res.Outcome, res.Rows, res.Requests = Written, len(rows), requests
+	res.Outcome, res.Rows, res.Requests, res.Other = Written, len(rows), requests, other
 	return nil
 }
 
+func (b *Builder) maxGroups() int { return cmp(b.MaxGroups, summary.DefaultMaxGroups) }
+
 // merge sums every input into one summary; nil when no input has rows
-// and the rollup has no dimensions of its own.
+// and the rollup has no dimensions of its own. The inputs are merged in
+// key order: which groups keep their rows under the cap depends on the
+// order, and the rollup must depend on the set of inputs alone.
 func (b *Builder) merge(ctx context.Context, date string, inputs []objstore.ObjectInfo) (*summary.Summary, error) {
+	inputs = slices.SortedFunc(slices.Values(inputs), func(a, b objstore.ObjectInfo) int { return strings.Compare(a.Key, b.Key) })
 	var merged *summary.Summary
 	var columnsFrom string // the input whose columns the rollup took
 	if b.Dimensions != nil {
-		merged = summary.New(b.Dimensions)
+		merged = summary.NewMaxGroups(b.Dimensions, b.maxGroups())
 	}
 	var project []int
 	var values []string
@@ -295,7 +317,7 @@ func (b *Builder) merge(ctx context.Context, date string, inputs []objstore.Obje
 				if err != nil && len(cols) > 0 {
 					return fmt.Errorf("%s: %w", name, err)
 				}
-				merged, columnsFrom = summary.New(dims), name
+				merged, columnsFrom = summary.NewMaxGroups(dims, b.maxGroups()), name
 			}
 			if project, err = projection(cols, merged.Dimensions(), b.Dimensions != nil); err != nil {
 				if columnsFrom != "" {
@@ -308,6 +330,7 @@ func (b *Builder) merge(ctx context.Context, date string, inputs []objstore.Obje
 				row, n, err := r.Read()
 				if err != nil {
 					if err == io.EOF {
+						merged.EndInput(len(cols) > len(project))
 						return nil
 					}
 					return fmt.Errorf("%s: %w", name, err)

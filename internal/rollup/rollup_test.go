@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -147,7 +149,7 @@ func TestBuildMergesEveryInput(t *testing.T) {
 	}
 	info, _ := e.store.Head(context.Background(), bucket, res.Key)
 	inputs, _ := e.store.List(context.Background(), bucket, "summaries/dt=2026-11-26/")
-	wantMeta := map[string]string{MetaInputs: "3", MetaDigest: Digest(inputs), MetaGroupBy: "date%2Cpath", MetaRequests: "11"}
+	wantMeta := map[string]string{MetaInputs: "3", MetaDigest: Digest(inputs), MetaGroupBy: "date%2Cpath", MetaRequests: "11", MetaMaxGroups: "100000"}
 	if !maps.Equal(info.Metadata, wantMeta) {
 		t.Errorf("metadata %v, want %v", info.Metadata, wantMeta)
 	}
@@ -240,6 +242,146 @@ func TestGroupByChangeRebuilds(t *testing.T) {
 	e.wantRows(date, "2026-11-26|204 1", "2026-11-26|404 2")
 	if _, meta := e.rollup(date); meta[MetaGroupBy] != "date%2Cstatus" {
 		t.Errorf("group-by metadata %q", meta[MetaGroupBy])
+	}
+}
+
+// A new cap rebuilds rollups whose inputs have not changed.
+func TestMaxGroupsChangeRebuilds(t *testing.T) {
+	e := newEnv(t, "")
+	e.put(date, "f1.csv", "date,path,count\n2026-11-26,/a,3\n2026-11-26,/b,1\n2026-11-26,/c,1\n")
+	e.build(date)
+	e.wantRows(date, "2026-11-26|/a 3", "2026-11-26|/b 1", "2026-11-26|/c 1")
+	e.b.MaxGroups = 2
+	if res := e.build(date); res.Outcome != Written || res.Other != 1 {
+		t.Fatalf("build %+v, want a rebuild for the new cap with 1 request in (other)", res)
+	}
+	e.wantRows(date, "2026-11-26|(other) 1", "2026-11-26|/a 3", "2026-11-26|/c 1")
+	if _, meta := e.rollup(date); meta[MetaMaxGroups] != "2" || meta[MetaOther] != "1" || meta[MetaRequests] != "5" {
+		t.Errorf("metadata %v", meta)
+	}
+	if res := e.build(date); res.Outcome != Unchanged {
+		t.Errorf("outcome %s, want unchanged", res.Outcome)
+	}
+}
+
+// Summaries that overflowed: their (other) rows go to the rollup's, and
+// so does every group of those dates (and hours) that they have no row
+// for, since their (other) row may hold part of it. Rows of their own
+// stay exact; totals per date and hour too.
+func TestOverflowingInputs(t *testing.T) {
+	tests := []struct {
+		name    string
+		groupBy string
+		inputs  map[string]string
+		want    []string
+	}{
+		{"an (other) row folds the groups its summary lacks, on its date only", "",
+			map[string]string{
+				"1.csv": "date,path,count\n2026-11-26,/a,3\n2026-11-26,/b,2\n2026-11-27,/b,1\n",
+				"2.csv": "date,path,count\n2026-11-26,(other),10\n2026-11-26,/a,1\n",
+				"3.csv": "date,path,count\n2026-11-26,/c,4\n2026-11-27,/z,1\n",
+			},
+			[]string{"2026-11-26|(other) 16", "2026-11-26|/a 4", "2026-11-27|/b 1", "2026-11-27|/z 1"}},
+		{"by hour: only the hour that overflowed", "",
+			map[string]string{
+				"1.csv": "hour,path,count\n2026-11-26T10,/a,3\n2026-11-26T11,/a,2\n",
+				"2.csv": "hour,path,count\n2026-11-26T11,(other),7\n2026-11-26T11,/b,1\n",
+			},
+			[]string{"2026-11-26T10|/a 3", "2026-11-26T11|(other) 9", "2026-11-26T11|/b 1"}},
+		{"summed down: every group of the date folds", "date,path",
+			map[string]string{
+				"1.csv": "date,path,count\n2026-11-26,/a,3\n2026-11-27,/a,1\n",
+				"2.csv": "date,path,status,count\n2026-11-26,(other),(other),5\n2026-11-26,/a,204,1\n",
+			},
+			[]string{"2026-11-26|(other) 9", "2026-11-27|/a 1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, tt.groupBy)
+			for name, body := range tt.inputs {
+				e.put(date, name, body)
+			}
+			e.build(date)
+			e.wantRows(date, tt.want...)
+		})
+	}
+}
+
+// The rollup is capped like any summary: at most MaxGroups rows of their
+// own, each exact, the rest in (other), the total exact.
+func TestRollupIsCapped(t *testing.T) {
+	e := newEnv(t, "")
+	e.b.MaxGroups = 10
+	want := map[string]int64{}
+	for f := range 5 {
+		var body strings.Builder
+		body.WriteString("date,path,count\n")
+		// /keep is in every summary; each summary adds 20 paths of its own.
+		fmt.Fprintf(&body, "2026-11-26,/keep,%d\n", 100+f)
+		want["/keep"] += int64(100 + f)
+		for i := range 20 {
+			path := fmt.Sprintf("/f%d/%02d", f, i)
+			fmt.Fprintf(&body, "2026-11-26,%s,1\n", path)
+			want[path]++
+		}
+		e.put(date, fmt.Sprintf("%d.csv", f), body.String())
+	}
+	res := e.build(date)
+	if res.Requests != 610 || res.Other == 0 || res.Rows > 11 {
+		t.Errorf("build %+v: want 610 requests, some in (other), at most 10 rows and (other)", res)
+	}
+	rows, _ := e.rollup(date)
+	kept := false
+	for _, r := range rows {
+		var values string
+		var n int64
+		fmt.Sscanf(r, "%s %d", &values, &n)
+		path := strings.TrimPrefix(values, "2026-11-26|")
+		if path == "(other)" {
+			continue
+		}
+		if n != want[path] {
+			t.Errorf("%s counts %d, want %d", path, n, want[path])
+		}
+		kept = kept || path == "/keep"
+	}
+	if !kept {
+		t.Errorf("/keep, in every summary, lost its row: %q", rows)
+	}
+}
+
+// A rollup depends on the set of its inputs, not on the order a listing
+// gives them in, even when the cap makes the order of merging matter.
+func TestMergeOrderDoesNotMatter(t *testing.T) {
+	e := newEnv(t, "")
+	e.b.MaxGroups = 4
+	for f := range 4 {
+		var body strings.Builder
+		body.WriteString("date,path,count\n")
+		for i := range 6 {
+			fmt.Fprintf(&body, "2026-11-26,/p%d,%d\n", (f*3+i)%9, 1+(f+i)%3)
+		}
+		e.put(date, fmt.Sprintf("%d.csv", f), body.String())
+	}
+	inputs, err := e.store.List(context.Background(), bucket, InputPrefix("summaries/", date))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first []summary.Row
+	for i := range 8 {
+		order := slices.Clone(inputs)
+		rand.New(rand.NewPCG(uint64(i), 1)).Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
+		merged, err := e.b.merge(context.Background(), date, order)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = merged.Rows()
+			continue
+		}
+		if got := merged.Rows(); !reflect.DeepEqual(got, first) {
+			t.Fatalf("inputs in order %d: rows %v, in order 0: %v", i, got, first)
+		}
 	}
 }
 

@@ -328,9 +328,13 @@ func parseCount(s string) (int64, error) {
 	return n, nil
 }
 
-// AddCount adds n requests to the group with values, given in the order
-// of s's dimensions, as merging a decoded summary does. Like Add, it
-// allocates only when it opens a group.
+// AddCount adds n requests (n >= 0) to the group with values, given in
+// the order of s's dimensions, as merging a decoded summary does. Like Add,
+// it allocates only when it opens a group. A row whose values are all
+// Other but the time columns' is the decoded summary's overflow row: it
+// goes to s's, and EndInput then folds the groups that row may hold.
+//
+// Call EndInput after the last row of each decoded summary.
 func (s *Summary) AddCount(values []string, n int64) {
 	k := s.key[:0]
 	for _, v := range values {
@@ -338,11 +342,38 @@ func (s *Summary) AddCount(values []string, n int64) {
 		k = append(k, v...)
 	}
 	s.key = k
-	i, ok := s.index[string(k)]
-	if !ok {
-		i = len(s.counts)
-		s.index[string(k)] = i
-		s.counts = append(s.counts, 0)
+	if s.isOverflow(k) {
+		s.clock += n
+		s.addOther(k, n)
+		s.inputOther[string(s.overflowKey(k))] = true
+		return
 	}
-	s.counts[i] += n
+	s.count(k, n)
+}
+
+// EndInput ends the rows of one decoded summary given to AddCount. A
+// decoded summary cannot tell which groups its overflow rows hold: any
+// group of those dates (and hours) that it has no row for may have
+// requests there. So each such group is folded into its overflow row, and
+// from then on no group of those dates opens a row. summedDown says the
+// summary's rows were finer groups summed down to s's (it had more
+// columns): then a row does not show that the whole group is there, and
+// every group of those dates is folded.
+func (s *Summary) EndInput(summedDown bool) {
+	if len(s.inputOther) > 0 {
+		for i, c := range s.counts {
+			if c < 0 || (!summedDown && s.groups[i].input == s.input) {
+				continue
+			}
+			s.fkey = append(s.fkey[:0], s.groups[i].key...)
+			if s.inputOther[string(s.overflowKey(s.fkey))] {
+				s.foldGroup(int32(i))
+			}
+		}
+		for k := range s.inputOther {
+			s.closed[k] = true
+		}
+		clear(s.inputOther)
+	}
+	s.input++
 }

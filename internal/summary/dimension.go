@@ -63,6 +63,10 @@ type Dimension struct {
 // Name is the dimension as written in a group-by list and as a column header.
 func (d Dimension) Name() string { return d.name }
 
+// isTime tells the time columns, date and hour: an overflow row keeps
+// their values, so that each date and hour keeps its exact total.
+func (d Dimension) isTime() bool { return d.kind == dimDate || d.kind == dimHour }
+
 // ParseDimensions parses a comma-separated group-by list such as
 // "date,path,query:ev". Every problem is reported, not just the first; the
 // rules are contract.ParseGroupBy's.

@@ -68,6 +68,31 @@ func ExampleSummary_Merge() {
 	// /b,1
 }
 
+// With room for two groups, /a keeps its row: it keeps being requested.
+// /b and /c are folded into the overflow row to make room for the next
+// new path, and the second request of /b follows its first there, so that
+// no row misses part of its count. /d, the newest, has its row.
+func ExampleNewMaxGroups() {
+	s := summary.NewMaxGroups(summary.MustParseDimensions("date,path"), 2)
+	var p accesslog.Parser
+	var r accesslog.Record
+	for _, path := range []string{"/a", "/a", "/a", "/a", "/b", "/c", "/d", "/b"} {
+		line := `http 2026-11-26T00:00:00Z app/p/0 1.2.3.4:5 - -1 -1 -1 204 - 1 2 "GET http://c:80` + path + ` HTTP/1.1" "-"`
+		if err := p.Parse([]byte(line), &r); err != nil {
+			panic(err)
+		}
+		s.Add(&r)
+	}
+	_ = s.Write(os.Stdout, summary.CSV)
+	fmt.Println("requests:", s.Requests(), "in (other):", s.OtherRequests())
+	// Output:
+	// date,path,count
+	// 2026-11-26,(other),3
+	// 2026-11-26,/a,4
+	// 2026-11-26,/d,1
+	// requests: 8 in (other): 3
+}
+
 // An HTTP listener that redirects to HTTPS logs each request twice: the
 // redirect on port 80, then the request itself on 443. Excluding the
 // redirects counts each once; excluding bots keeps people's requests.
