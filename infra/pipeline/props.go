@@ -130,6 +130,11 @@ type Props struct {
 	// rebuilds, 1 to 366; older dates are rolled up as soon as a summary
 	// of theirs is written. Default: 3.
 	RollupDays int
+	// MaxGroups is the cardinality cap of every summary and rollup, 1 to
+	// 10,000,000: at most this many groups, the requests of the others in
+	// (other) rows, so a flood of distinct paths cannot exhaust the
+	// function's memory. Default: 100000.
+	MaxGroups int
 	// RollupInterval is how often a schedule invokes the function to
 	// sweep the rollups: whole minutes from 5 minutes (logs arrive every
 	// 5) to 1 day (the function relies on a sweep at least daily). There
@@ -252,6 +257,9 @@ func (p Props) settings() contract.Settings {
 	if p.RollupDays != 0 {
 		s.RollupDays = strconv.Itoa(p.RollupDays)
 	}
+	if p.MaxGroups != 0 {
+		s.MaxGroups = strconv.Itoa(p.MaxGroups)
+	}
 	if p.PublishReport {
 		s.Report = contract.ReportKey
 	}
@@ -290,6 +298,9 @@ func (p Props) withDefaults() Props {
 	p.SummaryPrefix, p.GroupBy, p.Format, p.RollupPrefix = s.SummaryPrefix, s.GroupBy, s.Format, s.RollupPrefix
 	if p.RollupDays == 0 {
 		p.RollupDays, _ = contract.ParseRollupDays(contract.DefaultRollupDays)
+	}
+	if p.MaxGroups == 0 {
+		p.MaxGroups, _ = contract.ParseMaxGroups(contract.DefaultMaxGroups)
 	}
 	if p.RollupInterval == 0 {
 		p.RollupInterval = DefaultRollupInterval

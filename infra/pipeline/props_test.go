@@ -107,6 +107,7 @@ func TestValidate(t *testing.T) {
 		{"a dimension too long for a column", &Props{GroupBy: "query:" + strings.Repeat("p", 250)}, []string{"255 characters"}},
 		{"without Athena, its props go unchecked", &Props{DisableAthena: true, GroupBy: "query:ev,query:EV", AthenaDatabaseName: "Pmdp", AthenaBytesScannedCutoffMB: 1}, nil},
 		{"memory", &Props{FunctionMemoryMB: 64}, []string{"FunctionMemoryMB 64"}},
+		{"cardinality cap", &Props{MaxGroups: -1}, []string{"MaxGroups"}},
 		{"timeout", &Props{FunctionTimeout: 20 * time.Minute}, []string{"FunctionTimeout"}},
 		{"fractional timeout", &Props{FunctionTimeout: 1500 * time.Millisecond}, []string{"FunctionTimeout"}},
 		{"reserved concurrency", &Props{ReservedConcurrency: -1}, []string{"ReservedConcurrency"}},
