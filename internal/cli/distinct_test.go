@@ -205,5 +205,19 @@ func TestDistinctOnGeneratedData(t *testing.T) {
 			t.Errorf("the rollup's sketch (%d) is not that of the union's %d uids (the files' estimates sum to %d)", row.sketch.Estimate(), len(union), sum)
 		}
 		within2(t, "rollup uids", row.sketch.Estimate(), len(union))
+
+		// The report of the three summaries merges their rows' sketches
+		// into the day's count.
+		page := filepath.Join(dir, "report.html")
+		if code := Main([]string{"report", "-o", page, summaries}, nil, &stdout, &stderr); code != 0 {
+			t.Fatalf("report: exit %d: %s", code, &stderr)
+		}
+		html, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := reportData(t, string(html)); len(d.Visitors) != 1 || d.Visitors[0] != row.sketch.Estimate() {
+			t.Errorf("report's visitors %v, want [%d], the rollup's", d.Visitors, row.sketch.Estimate())
+		}
 	})
 }
