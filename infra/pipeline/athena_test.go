@@ -3,9 +3,9 @@ package pipeline
 import (
 	"encoding/json"
 	"os"
-	"slices"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
