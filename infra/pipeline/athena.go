@@ -41,12 +41,14 @@ type tableColumn struct {
 
 // rollupColumns returns the columns of the rollups table for a group-by list:
 // one string column per dimension, in the list's order, then count as a
-// bigint, so that sums need no cast. Athena takes only lowercase letters,
+// bigint, so that sums need no cast, then with distinct counts (distinct
+// not "") distinct as a bigint and distinct_hll, the base64 of a sketch,
+// as a string. Athena takes only lowercase letters,
 // digits and _ in a column name, so each other character of a dimension
 // becomes _ ("query:ev" is the column query_ev) and the SerDe maps the
 // column back to its key. Two dimensions that would make the same column
 // are an error, as is a column name longer than Glue takes.
-func rollupColumns(groupBy string) ([]tableColumn, error) {
+func rollupColumns(groupBy, distinct string) ([]tableColumn, error) {
 	dims, err := contract.ParseGroupBy(groupBy)
 	if err != nil {
 		return nil, err
@@ -72,6 +74,10 @@ func rollupColumns(groupBy string) ([]tableColumn, error) {
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
+	}
+	if distinct != "" {
+		cols = append(cols, tableColumn{Name: "distinct", Type: "bigint", Key: "distinct"},
+			tableColumn{Name: "distinct_hll", Type: "string", Key: "distinct_hll"})
 	}
 	return cols, nil
 }
@@ -116,9 +122,11 @@ const last30Days = `"dt" >= CAST(current_date - INTERVAL '29' DAY AS varchar)`
 
 // namedQueries returns the saved queries for the common questions about a
 // table with cols in database: requests per day always, the top paths
-// when the table has a path column, and events per day when it has the
-// tracker's ev parameter (query:ev). Each reads only the last 30 dates.
-func namedQueries(database string, cols []tableColumn) []namedQuery {
+// when the table has a path column, events per day when it has the
+// tracker's ev parameter (query:ev), each over the last 30 dates; and
+// with distinct counts of distinct, the distinct values per week over
+// the last 12 weeks.
+func namedQueries(database string, cols []tableColumn, distinct string) []namedQuery {
 	table := sqlName(database) + "." + sqlName(RollupTableName)
 	has := func(key string) bool {
 		return slices.ContainsFunc(cols, func(c tableColumn) bool { return c.Key == key })
@@ -159,6 +167,26 @@ GROUP BY "dt", ` + ev + `
 ORDER BY "dt", events DESC`,
 		})
 	}
+	if has("distinct_hll") {
+		name, what := "Unique visitors per week", "unique visitors (client IP and user agent)"
+		if distinct != contract.DistinctVisitor {
+			name, what = "Distinct "+distinct+" per week", "distinct values of "+distinct
+		}
+		// A week's rows hold sketches of overlapping sets (a visitor of
+		// two days or two paths is in both): they are merged, never
+		// summed.
+		queries = append(queries, namedQuery{
+			id:          "DistinctPerWeekQuery",
+			Name:        name,
+			Description: "pmdp: " + what + " each week (from Monday, UTC) of the last 12 weeks",
+			SQL: `SELECT date_trunc('week', date("dt")) AS week,
+  cardinality(merge(CAST(from_base64("distinct_hll") AS HyperLogLog))) AS visitors
+FROM ` + table + `
+WHERE "dt" >= CAST(date_trunc('week', current_date) - INTERVAL '77' DAY AS varchar)
+GROUP BY 1
+ORDER BY 1`,
+		})
+	}
 	return queries
 }
 
@@ -179,7 +207,7 @@ func (p Props) validateAthena() []error {
 		add("AthenaBytesScannedCutoffMB %d: must be at least %d", p.AthenaBytesScannedCutoffMB, MinAthenaBytesScannedCutoffMB)
 	}
 	if _, err := contract.ParseGroupBy(p.GroupBy); err == nil {
-		if _, err := rollupColumns(p.GroupBy); err != nil {
+		if _, err := rollupColumns(p.GroupBy, p.Distinct); err != nil {
 			add("GroupBy %q cannot be an Athena table (set DisableAthena to keep it): %w", p.GroupBy, err)
 		}
 	}
@@ -195,7 +223,7 @@ func (pl *Pipeline) athena() {
 	if p.DisableAthena {
 		return
 	}
-	cols, _ := rollupColumns(p.GroupBy) // checked by Validate
+	cols, _ := rollupColumns(p.GroupBy, p.Distinct) // checked by Validate
 	account := awscdk.Aws_ACCOUNT_ID()
 
 	db := awsglue.NewCfnDatabase(pl.Construct, jsii.String("AthenaDatabase"), &awsglue.CfnDatabaseProps{
@@ -282,7 +310,7 @@ func (pl *Pipeline) athena() {
 			},
 		},
 	})
-	for _, q := range namedQueries(p.AthenaDatabaseName, cols) {
+	for _, q := range namedQueries(p.AthenaDatabaseName, cols, p.Distinct) {
 		awsathena.NewCfnNamedQuery(pl.Construct, jsii.String(q.id), &awsathena.CfnNamedQueryProps{
 			Name:        jsii.String(q.Name),
 			Description: jsii.String(q.Description),

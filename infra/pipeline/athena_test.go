@@ -1,9 +1,11 @@
 package pipeline
 
 import (
+	"encoding/json"
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -39,7 +41,7 @@ func TestRollupColumns(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := rollupColumns(tt.groupBy)
+			got, err := rollupColumns(tt.groupBy, "")
 			if tt.wantErr != nil {
 				if err == nil {
 					t.Fatalf("rollupColumns(%q) = %v, want an error", tt.groupBy, got)
@@ -61,6 +63,19 @@ func TestRollupColumns(t *testing.T) {
 	}
 }
 
+// With distinct counts, distinct and distinct_hll follow count, whatever
+// is counted.
+func TestRollupColumnsWithDistinct(t *testing.T) {
+	for _, distinct := range []string{"visitor", "query:uid"} {
+		got, err := rollupColumns("date,query:ev", distinct)
+		want := []tableColumn{{"date", "string", "date"}, {"query_ev", "string", "query:ev"}, {"count", "bigint", "count"},
+			{"distinct", "bigint", "distinct"}, {"distinct_hll", "string", "distinct_hll"}}
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: rollupColumns = %v, %v; want %v", distinct, got, err, want)
+		}
+	}
+}
+
 // quoted matches an identifier in SQL.
 var quoted = regexp.MustCompile(`"([^"]+)"`)
 
@@ -68,18 +83,21 @@ var quoted = regexp.MustCompile(`"([^"]+)"`)
 // by their column names.
 func TestNamedQueries(t *testing.T) {
 	tests := []struct {
-		groupBy string
-		want    []string // names
+		groupBy  string
+		distinct string
+		want     []string // names
 	}{
-		{"date,path", []string{"Requests per day", "Top paths"}},
-		{"date,query:ev", []string{"Requests per day", "Events per day"}},
-		{"hour,path,status,query:ev", []string{"Requests per day", "Top paths", "Events per day"}},
-		{"hour,query:EV", []string{"Requests per day"}}, // the tracker sends ev
-		{"date", []string{"Requests per day"}},
+		{"date,path", "", []string{"Requests per day", "Top paths"}},
+		{"date,path", "visitor", []string{"Requests per day", "Top paths", "Unique visitors per week"}},
+		{"date", "query:uid", []string{"Requests per day", "Distinct query:uid per week"}},
+		{"date,query:ev", "", []string{"Requests per day", "Events per day"}},
+		{"hour,path,status,query:ev", "", []string{"Requests per day", "Top paths", "Events per day"}},
+		{"hour,query:EV", "", []string{"Requests per day"}}, // the tracker sends ev
+		{"date", "", []string{"Requests per day"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.groupBy, func(t *testing.T) {
-			cols, err := rollupColumns(tt.groupBy)
+		t.Run(tt.groupBy+" "+tt.distinct, func(t *testing.T) {
+			cols, err := rollupColumns(tt.groupBy, tt.distinct)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,7 +106,7 @@ func TestNamedQueries(t *testing.T) {
 				known[c.Name] = true
 			}
 			var names []string
-			for _, q := range namedQueries("web", cols) {
+			for _, q := range namedQueries("web", cols, tt.distinct) {
 				names = append(names, q.Name)
 				if !strings.Contains(q.SQL, `FROM "web"."rollups"`+"\n") || !strings.Contains(q.SQL, `WHERE "dt" >= `) {
 					t.Errorf("%s does not read the last dates of web.rollups:\n%s", q.Name, q.SQL)
@@ -111,7 +129,7 @@ func TestNamedQueries(t *testing.T) {
 // and "count" are reserved words), dt compared as text, events without an
 // ev left out.
 func TestNamedQuerySQL(t *testing.T) {
-	cols, err := rollupColumns("date,path,query:ev")
+	cols, err := rollupColumns("date,path,query:ev", "visitor")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,9 +150,16 @@ FROM "pmdp"."rollups"
 WHERE "dt" >= CAST(current_date - INTERVAL '29' DAY AS varchar) AND "query_ev" <> ''
 GROUP BY "dt", "query_ev"
 ORDER BY "dt", events DESC`,
+		// Sketches merged across the week's days and rows, never summed.
+		"Unique visitors per week": `SELECT date_trunc('week', date("dt")) AS week,
+  cardinality(merge(CAST(from_base64("distinct_hll") AS HyperLogLog))) AS visitors
+FROM "pmdp"."rollups"
+WHERE "dt" >= CAST(date_trunc('week', current_date) - INTERVAL '77' DAY AS varchar)
+GROUP BY 1
+ORDER BY 1`,
 	}
 	got := map[string]string{}
-	for _, q := range namedQueries("pmdp", cols) {
+	for _, q := range namedQueries("pmdp", cols, "visitor") {
 		got[q.Name] = q.SQL
 	}
 	for name, sql := range want {
@@ -248,9 +273,9 @@ func TestAthena(t *testing.T) {
 		},
 	})
 
-	cols, _ := rollupColumns("date,path,query:ev,query:utm-source")
+	cols, _ := rollupColumns("date,path,query:ev,query:utm-source", "")
 	want := map[string]map[string]any{}
-	for _, q := range namedQueries("web", cols) {
+	for _, q := range namedQueries("web", cols, "") {
 		want[q.Name] = map[string]any{
 			"Name": q.Name, "Description": q.Description, "QueryString": q.SQL,
 			"Database": ref(dbID), "WorkGroup": ref(wgID),
@@ -264,6 +289,33 @@ func TestAthena(t *testing.T) {
 		t.Fatalf("%d named queries for this group-by, want 3", len(want))
 	}
 	jsonEq(t, "named queries", got, want)
+}
+
+// With Distinct, the table has the distinct columns after count, and the
+// workgroup the weekly query.
+func TestAthenaDistinct(t *testing.T) {
+	tm := synth(t, &Props{Distinct: "visitor"}).template
+	_, table := tm.one(t, "AWS::Glue::Table")
+	sd := props(table)["TableInput"].(map[string]any)["StorageDescriptor"].(map[string]any)
+	jsonEq(t, "columns", sd["Columns"], []any{
+		map[string]any{"Name": "date", "Type": "string"}, map[string]any{"Name": "path", "Type": "string"},
+		map[string]any{"Name": "count", "Type": "bigint"}, map[string]any{"Name": "distinct", "Type": "bigint"},
+		map[string]any{"Name": "distinct_hll", "Type": "string"},
+	})
+	var names []string
+	for _, q := range tm.resources("AWS::Athena::NamedQuery") {
+		names = append(names, props(q)["Name"].(string))
+		if props(q)["Name"] == "Unique visitors per week" && !strings.Contains(props(q)["QueryString"].(string), "merge(CAST(from_base64(\"distinct_hll\") AS HyperLogLog))") {
+			t.Errorf("weekly query %s", props(q)["QueryString"])
+		}
+	}
+	if !slices.Contains(names, "Unique visitors per week") {
+		t.Errorf("named queries %q, want Unique visitors per week", names)
+	}
+	env, _ := json.Marshal(tm.function(t)["Environment"])
+	if !strings.Contains(string(env), `"PMDP_DISTINCT":"visitor"`) {
+		t.Errorf("environment lacks PMDP_DISTINCT: %s", env)
+	}
 }
 
 // Without Athena there is no table, workgroup, results bucket or named
@@ -300,9 +352,15 @@ func TestREADMEQuery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cols, _ := rollupColumns(Props{}.withDefaults().GroupBy)
-	q := namedQueries(DefaultAthenaDatabaseName, cols)[0]
+	cols, _ := rollupColumns(Props{}.withDefaults().GroupBy, "")
+	q := namedQueries(DefaultAthenaDatabaseName, cols, "")[0]
 	if !strings.Contains(string(readme), "```sql\n"+q.SQL+";\n```") {
+		t.Errorf("README.md does not show the query %q as a sql block:\n%s", q.Name, q.SQL)
+	}
+	// And the weekly unique visitors of a stack with Distinct visitor.
+	cols, _ = rollupColumns(Props{}.withDefaults().GroupBy, "visitor")
+	weekly := namedQueries(DefaultAthenaDatabaseName, cols, "visitor")
+	if q := weekly[len(weekly)-1]; !strings.Contains(string(readme), "```sql\n"+q.SQL+";\n```") {
 		t.Errorf("README.md does not show the query %q as a sql block:\n%s", q.Name, q.SQL)
 	}
 	for _, text := range []string{"workgroup `" + DefaultAthenaDatabaseName + "`", "`" + DefaultAthenaDatabaseName + "." + RollupTableName + "`"} {

@@ -233,7 +233,7 @@ func TestHTTPSAndOptions(t *testing.T) {
 		IdleTimeout: 30e9, LogPrefix: "alb", RawLogExpirationDays: 7, RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 		SummaryPrefix: "counts/", GroupBy: "hour,query:ev", Format: "jsonl", FunctionMemoryMB: 256,
 		FunctionTimeout: 60e9, ReservedConcurrency: 3, AlarmEmail: "ops@example.com",
-		Include: "method=GET", Exclude: "bot=yes", MaxGroups: 5000,
+		Include: "method=GET", Exclude: "method=HEAD", ExcludeBots: true, MaxGroups: 5000, Distinct: "query:uid",
 	}).template
 	listeners := map[float64]map[string]any{}
 	for _, l := range tm.resources("AWS::ElasticLoadBalancingV2::Listener") {
@@ -275,7 +275,7 @@ func TestHTTPSAndOptions(t *testing.T) {
 	fn := tm.function(t)
 	env, _ := json.Marshal(fn["Environment"])
 	for _, want := range []string{`"PMDP_SUMMARY_PREFIX":"counts/"`, `"PMDP_GROUP_BY":"hour,query:ev"`, `"PMDP_FORMAT":"jsonl"`,
-		`"PMDP_INCLUDE":"method=GET"`, `"PMDP_EXCLUDE":"bot=yes;action=redirect"`, `"PMDP_MAX_GROUPS":"5000"`} { // the redirect counted once
+		`"PMDP_INCLUDE":"method=GET"`, `"PMDP_EXCLUDE":"method=HEAD;bot=yes;action=redirect"`, `"PMDP_MAX_GROUPS":"5000"`, `"PMDP_DISTINCT":"query:uid"`} { // the redirect counted once
 		if !strings.Contains(string(env), want) {
 			t.Errorf("environment lacks %s: %s", want, env)
 		}

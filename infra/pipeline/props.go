@@ -121,6 +121,15 @@ type Props struct {
 	// Default: none; with RedirectHTTPToHTTPS, action=redirect is always
 	// added, so a redirected request counts once.
 	Exclude string
+	// ExcludeBots adds bot=yes to Exclude: requests whose user agent is a
+	// known crawler's, or a tool's, are not counted. Default: false.
+	ExcludeBots bool
+	// Distinct adds to every summary and rollup row the distinct count of
+	// "visitor" (client IP and user agent) or of "query:NAME" values: the
+	// columns distinct and distinct_hll (a HyperLogLog sketch that
+	// Athena merges), and to the Athena table and its named queries.
+	// Summaries then hold at most 20,000 groups each. Default: "", none.
+	Distinct string
 
 	// RollupPrefix starts every daily rollup key, in the summary bucket
 	// (<prefix>dt=YYYY-MM-DD/rollup.jsonl); it must end in "/" and be
@@ -253,7 +262,10 @@ func (p Props) fixedResponse() contract.FixedResponse {
 // bucket, known only as a token, is added by the construct.
 func (p Props) settings() contract.Settings {
 	s := contract.Settings{SummaryPrefix: p.SummaryPrefix, GroupBy: p.GroupBy, Format: p.Format, Include: p.Include, Exclude: p.Exclude,
-		RollupPrefix: p.RollupPrefix}
+		RollupPrefix: p.RollupPrefix, Distinct: p.Distinct}
+	if p.ExcludeBots {
+		s.Exclude = contract.JoinFilters(s.Exclude, contract.ExcludeBots)
+	}
 	if p.RollupDays != 0 {
 		s.RollupDays = strconv.Itoa(p.RollupDays)
 	}
@@ -266,7 +278,7 @@ func (p Props) settings() contract.Settings {
 	if p.redirectsHTTP() {
 		// The load balancer logs the 301 on port 80 and then the request
 		// it leads to on 443: count only the second.
-		s.Exclude = contract.JoinFilters(p.Exclude, contract.ExcludeRedirects)
+		s.Exclude = contract.JoinFilters(s.Exclude, contract.ExcludeRedirects)
 	}
 	return s
 }

@@ -193,6 +193,11 @@ func filterFlags(fs *flag.FlagSet, s *contract.Settings, withEnv bool) {
 			"repeatable: a line that matches any is left out (e.g. --exclude action=redirect)"+note(contract.EnvExclude))
 }
 
+// distinctUsage is the help of --distinct.
+const distinctUsage = "count distinct `visitor`s (client IP and user agent) or values of query:NAME in each row:\n" +
+	"adds the columns distinct (an estimate) and distinct_hll (a HyperLogLog sketch that Athena merges);\n" +
+	"at most 20000 groups then (e.g. --distinct visitor)"
+
 // filterFlag is a repeatable flag whose values join into one filter.
 type filterFlag struct{ filter *string }
 

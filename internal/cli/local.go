@@ -44,6 +44,7 @@ func (e *env) localFlags(fs *flag.FlagSet) func([]string) int {
 	fs.StringVar(&cfg.GroupBy, "group-by", contract.DefaultGroupBy, "the function's `dimensions`")
 	fs.StringVar(&cfg.Format, "format", contract.DefaultFormat, "the function's summary `format`: csv or jsonl")
 	fs.StringVar(&cfg.MaxGroups, "max-groups", contract.DefaultMaxGroups, "the function's cap: at most this many `groups` per summary and rollup, the rest in (other) rows")
+	fs.StringVar(&cfg.Distinct, "distinct", "", "the function's distinct counts: "+distinctUsage)
 	var filters contract.Settings
 	filterFlags(fs, &filters, true)
 	return func(args []string) int {
@@ -62,7 +63,8 @@ func (e *env) local(cfg *local.Config, args []string) int {
 	}
 	// Checked here, not by the function when it starts, where a mistake
 	// would only show as failed invocations.
-	function := contract.Settings{GroupBy: cfg.GroupBy, Format: cfg.Format, Include: cfg.Include, Exclude: cfg.Exclude, MaxGroups: cfg.MaxGroups}
+	function := contract.Settings{GroupBy: cfg.GroupBy, Format: cfg.Format, Include: cfg.Include, Exclude: cfg.Exclude, MaxGroups: cfg.MaxGroups,
+		Distinct: cfg.Distinct}
 	if err := function.ValidateAs(contract.ByFlag); err != nil {
 		usage = append(usage, err)
 	}

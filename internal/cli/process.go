@@ -64,6 +64,7 @@ func (e *env) processFlags(fs *flag.FlagSet) func([]string) int {
 	fs.StringVar(&o.settings.Format, "format", contract.DefaultFormat, "summary `format`, csv or jsonl ("+contract.EnvFormat+")")
 	filterFlags(fs, &o.settings, true)
 	fs.StringVar(&o.settings.MaxGroups, "max-groups", contract.DefaultMaxGroups, "at most this many `groups` per summary and rollup, the rest in (other) rows ("+contract.EnvMaxGroups+")")
+	fs.StringVar(&o.settings.Distinct, "distinct", "", distinctUsage+" ("+contract.EnvDistinct+")")
 	fs.StringVar(&o.settings.RollupPrefix, "rollup-prefix", contract.DefaultRollupPrefix, "`prefix` of the rollup keys ("+contract.EnvRollupPrefix+")")
 	fs.StringVar(&o.events, "events", "", "read the objects from the S3 notifications in `FILE` (- for stdin)")
 	return func(targets []string) int { return e.process(o, targets) }

@@ -70,7 +70,7 @@ func (e *env) report(o *reportOpts, args []string) int {
 	}
 	ctx, stop := e.interruptible()
 	defer stop()
-	b := &report.Builder{Since: o.since, Until: o.until, Title: o.title}
+	b := &report.Builder{Since: o.since, Until: o.until, Title: o.title, NewSketch: report.NewHLLSketch}
 	for _, arg := range args {
 		loc, err := openLocation(ctx, arg)
 		if err != nil {

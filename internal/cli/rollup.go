@@ -45,6 +45,7 @@ Examples:
   pmdp rollup s3://my-logs/summaries/
   pmdp rollup --since 2026-11-01 --group-by date,query:ev s3://my-logs/summaries/
   pmdp rollup --date 2026-11-26 ./out/summaries
+  pmdp rollup --distinct visitor s3://my-logs/summaries/
 
 Flags:
 `
@@ -54,6 +55,7 @@ type rollupOpts struct {
 	groupBy            string
 	rollupPrefix       string
 	maxGroups          string
+	distinct           string
 }
 
 func (e *env) rollupFlags(fs *flag.FlagSet) func([]string) int {
@@ -65,6 +67,9 @@ func (e *env) rollupFlags(fs *flag.FlagSet) func([]string) int {
 		"columns are summed down (default: the summaries' own columns, which must then agree)")
 	fs.StringVar(&o.rollupPrefix, "rollup-prefix", contract.DefaultRollupPrefix, "`prefix` of the rollup keys ("+contract.EnvRollupPrefix+")")
 	fs.StringVar(&o.maxGroups, "max-groups", contract.DefaultMaxGroups, "at most this many `groups` per rollup, the rest in (other) rows ("+contract.EnvMaxGroups+")")
+	fs.StringVar(&o.distinct, "distinct", "", "merge the summaries' distinct_hll sketches into the rollups' (`visitor` or query:NAME, as the\n"+
+		"summaries were made with; "+contract.EnvDistinct+"); a summary without them fails its date. Without it,\n"+
+		"the rollups have no distinct columns")
 	return func(args []string) int { return e.rollup(o, args) }
 }
 
@@ -90,6 +95,10 @@ func (e *env) rollup(o *rollupOpts, args []string) int {
 	maxGroups, err := contract.ParseMaxGroups(o.maxGroups)
 	if err != nil {
 		usage = append(usage, fmt.Errorf("--max-groups: %w", err))
+	}
+	distinct, err := summary.ParseDistinct(o.distinct)
+	if err != nil {
+		usage = append(usage, fmt.Errorf("--distinct: %w", err))
 	}
 	dates, err := o.dateRange(time.Now())
 	if err != nil {
@@ -125,7 +134,7 @@ func (e *env) rollup(o *rollupOpts, args []string) int {
 		}
 	}
 	b := &rollup.Builder{Store: loc.store, Bucket: loc.bucket, SummaryPrefix: loc.prefix, RollupPrefix: o.rollupPrefix, Dimensions: dims,
-		MaxGroups: maxGroups}
+		MaxGroups: maxGroups, Distinct: distinct}
 	failed := e.buildRollups(ctx, b, loc.describe, dates)
 	switch {
 	case ctx.Err() != nil:

@@ -43,10 +43,18 @@ its own. When the table is full, the groups requested least often since
 they first appeared make room; a path that keeps being requested keeps its
 row, however late it appears. stderr says how many requests went to (other).
 
+--distinct visitor (or query:NAME) adds two columns after count: distinct,
+the estimated number of distinct visitors (client IP and user agent) or
+values of the query parameter in that row, and distinct_hll, a HyperLogLog
+sketch in Athena's own format (base64). Sketches of several rows, files or
+days merge into the count of their union; estimates never add up. Each
+sketch takes up to 4 KiB, so at most 20000 groups get rows of their own.
+
 Examples:
   pmdp summarize logs/
   pmdp summarize --group-by date,query:ev --format jsonl -o ev.jsonl app.log.gz
   pmdp summarize --exclude action=redirect --exclude bot=yes --group-by date,status logs/
+  pmdp summarize --group-by date,path --distinct visitor logs/
   gzip -dc app.log.gz | pmdp summarize -
 
 Flags:
@@ -60,6 +68,7 @@ func (e *env) summarizeFlags(fs *flag.FlagSet) func([]string) int {
 			"(e.g. --group-by date,status or --group-by hour,query:ev)")
 	fs.StringVar(&settings.Format, "format", contract.DefaultFormat, "output `format`: csv or jsonl (e.g. --format jsonl)")
 	fs.StringVar(&settings.MaxGroups, "max-groups", contract.DefaultMaxGroups, "at most this many `groups` get rows of their own; the rest are counted in (other) rows")
+	fs.StringVar(&settings.Distinct, "distinct", "", distinctUsage)
 	fs.StringVar(&output, "o", "-", "write the summary to `FILE` instead of stdout (e.g. -o summary.csv)")
 	filterFlags(fs, &settings, false)
 	return func(paths []string) int { return e.summarize(settings, output, paths) }
@@ -69,6 +78,7 @@ func (e *env) summarizeFlags(fs *flag.FlagSet) func([]string) int {
 type summarizing struct {
 	dims            []summary.Dimension
 	maxGroups       int
+	distinct        summary.Distinct
 	filter          summary.Filter
 	total           *summary.Summary // nil until an input is read
 	lines, filtered int64            // of the inputs merged into total
@@ -87,20 +97,20 @@ func (e *env) summarize(settings contract.Settings, output string, paths []strin
 		return e.usageError("summarize", usage...)
 	}
 
-	run := &summarizing{dims: cfg.Dimensions, maxGroups: cfg.MaxGroups, filter: cfg.Filter}
+	run := &summarizing{dims: cfg.Dimensions, maxGroups: cfg.MaxGroups, distinct: cfg.Distinct, filter: cfg.Filter}
 	failed := 0
 	for _, p := range paths {
 		failed += e.summarizePath(p, run)
 	}
 	if run.total == nil {
-		run.total = summary.NewMaxGroups(run.dims, run.maxGroups)
+		run.total = summary.NewDistinct(run.dims, run.maxGroups, run.distinct)
 	}
 	if !run.filter.KeepsAll() {
 		fmt.Fprintf(e.stderr, "pmdp summarize: %d of %d lines left out by --include and --exclude\n", run.filtered, run.lines)
 	}
 	if other := run.total.OtherRequests(); other > 0 {
 		fmt.Fprintf(e.stderr, "pmdp summarize: %d of %d requests counted in (other) rows: more than --max-groups %d groups\n",
-			other, run.total.Requests(), run.maxGroups)
+			other, run.total.Requests(), run.total.MaxGroups())
 	}
 	err = e.writeOutput(output, func(w io.Writer) error { return run.total.Write(w, cfg.Format) })
 	if err != nil {
@@ -172,7 +182,7 @@ func (e *env) summarizeFile(path string, run *summarizing, fromDir bool) int {
 // total only when the whole input was read, so a corrupt file adds nothing
 // rather than part of itself.
 func (e *env) summarizeReader(name string, r io.Reader, run *summarizing, fromDir bool) int {
-	s := summary.NewMaxGroups(run.dims, run.maxGroups)
+	s := summary.NewDistinct(run.dims, run.maxGroups, run.distinct)
 	st, err := process.ReadFilteredLog(r, s, run.filter)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "pmdp summarize: %s: %v\n", name, err)

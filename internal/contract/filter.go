@@ -37,6 +37,10 @@ const (
 // again on 443, and that second line is the one to count.
 const ExcludeRedirects = "action=redirect"
 
+// ExcludeBots is the exclude clause for requests whose user agent is a
+// crawler's; the construct adds it with its ExcludeBots prop.
+const ExcludeBots = "bot=yes"
+
 // BotValues are the values of the bot dimension.
 var BotValues = []string{"yes", "no"}
 

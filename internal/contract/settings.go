@@ -23,6 +23,7 @@ const (
 	EnvRollupPrefix  = "PMDP_ROLLUP_PREFIX"
 	EnvRollupDays    = "PMDP_ROLLUP_DAYS"
 	EnvMaxGroups     = "PMDP_MAX_GROUPS"
+	EnvDistinct      = "PMDP_DISTINCT"
 )
 
 // Defaults of the settings.
@@ -67,6 +68,10 @@ type Settings struct {
 	// MaxGroups is the most groups a summary or rollup holds; the requests
 	// of the others are counted in (other) rows. See ParseMaxGroups.
 	MaxGroups string
+	// Distinct is what every row counts the distinct values of, in a
+	// HyperLogLog sketch: DistinctVisitor or a query:NAME; "" counts none.
+	// See ValidateDistinct.
+	Distinct string
 }
 
 // A Setting is one field of Settings under the names it goes by.
@@ -106,6 +111,8 @@ var settings = []Setting{
 		value: func(s *Settings) *string { return &s.Report }, check: ValidateReportKey, checkWith: validateReportApart},
 	{Field: "MaxGroups", Env: EnvMaxGroups, Flag: "max-groups", Default: DefaultMaxGroups,
 		value: func(s *Settings) *string { return &s.MaxGroups }, check: validateMaxGroups},
+	{Field: "Distinct", Env: EnvDistinct, Flag: "distinct",
+		value: func(s *Settings) *string { return &s.Distinct }, check: ValidateDistinct},
 }
 
 // Ways to name a setting in an error, for ValidateAs: ByEnv for the

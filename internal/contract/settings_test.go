@@ -48,7 +48,7 @@ func TestValidate(t *testing.T) {
 	}{
 		{"zero value", Settings{}, nil},
 		{"everything set", Settings{SummaryBucket: "out", SummaryPrefix: "counts/", GroupBy: "hour,query:ev", Format: "jsonl",
-			Include: "query:ev=signup|login", Exclude: "action=redirect;bot=yes", RollupPrefix: "daily/", RollupDays: "7", MaxGroups: "5000"}, nil},
+			Include: "query:ev=signup|login", Exclude: "action=redirect;bot=yes", RollupPrefix: "daily/", RollupDays: "7", MaxGroups: "5000", Distinct: "visitor"}, nil},
 		{"rollups in a sibling folder", Settings{SummaryPrefix: "pmdp/summaries/", RollupPrefix: "pmdp/rollups/"}, nil},
 		{"rollup prefix without slash", Settings{RollupPrefix: "rollups"}, []string{EnvRollupPrefix + ": ", "rollup prefix", "must end in /"}},
 		{"rollup prefix where logs go", Settings{RollupPrefix: "x/AWSLogs/"}, []string{EnvRollupPrefix, "AWSLogs"}},
@@ -64,6 +64,11 @@ func TestValidate(t *testing.T) {
 		{"no cap", Settings{MaxGroups: "0"}, []string{EnvMaxGroups + ": ", `"0"`, "from 1 to 10000000"}},
 		{"a cap too large", Settings{MaxGroups: "10000001"}, []string{EnvMaxGroups, "from 1 to 10000000"}},
 		{"a cap with a separator", Settings{MaxGroups: "100_000"}, []string{EnvMaxGroups, `"100_000"`}},
+		{"distinct visitors", Settings{Distinct: "visitor"}, nil},
+		{"distinct values of a query parameter", Settings{Distinct: "query:uid"}, nil},
+		{"distinct without a parameter name", Settings{Distinct: "query:"}, []string{EnvDistinct + ": ", `"query:"`, "missing parameter name"}},
+		{"distinct by a dimension", Settings{Distinct: "path"}, []string{EnvDistinct + ": ", `"path"`, "visitor or query:NAME"}},
+		{"distinct visitors capitalised", Settings{Distinct: "Visitor"}, []string{EnvDistinct, `"Visitor"`}},
 		{"spaces in the group-by", Settings{GroupBy: " date , path"}, nil},
 		{"any bucket name", Settings{SummaryBucket: "${Token[TOKEN.123]}"}, nil},
 		{"prefix without slash", Settings{SummaryPrefix: "counts"}, []string{EnvSummaryPrefix + ": ", "must end in /"}},
@@ -74,8 +79,8 @@ func TestValidate(t *testing.T) {
 		{"include without a value", Settings{Include: "bot"}, []string{EnvInclude + ": ", `clause "bot"`}},
 		{"exclude by an unknown dimension", Settings{Exclude: "actions=redirect"}, []string{EnvExclude + ": ", `"actions"`}},
 		{"everything wrong at once", Settings{SummaryPrefix: "counts", GroupBy: "date,,date", Format: "csv2", Include: "bot=maybe", Exclude: ";",
-			RollupPrefix: "/r/", RollupDays: "-1", MaxGroups: "many"},
-			[]string{EnvSummaryPrefix, EnvGroupBy, "position 2", "given twice", EnvFormat, EnvInclude, EnvExclude, EnvRollupPrefix, EnvRollupDays, EnvMaxGroups}},
+			RollupPrefix: "/r/", RollupDays: "-1", MaxGroups: "many", Distinct: "ip"},
+			[]string{EnvSummaryPrefix, EnvGroupBy, "position 2", "given twice", EnvFormat, EnvInclude, EnvExclude, EnvRollupPrefix, EnvRollupDays, EnvMaxGroups, EnvDistinct}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -124,9 +129,10 @@ func TestEnv(t *testing.T) {
 			EnvSummaryPrefix: DefaultSummaryPrefix, EnvGroupBy: DefaultGroupBy, EnvFormat: DefaultFormat,
 			EnvRollupPrefix: DefaultRollupPrefix, EnvRollupDays: DefaultRollupDays, EnvMaxGroups: DefaultMaxGroups}},
 		{"everything", Settings{SummaryBucket: "out", SummaryPrefix: "c/", GroupBy: "hour", Format: "jsonl", Include: "bot=no;status=204", Exclude: ExcludeRedirects,
-			RollupPrefix: "d/", RollupDays: "5", MaxGroups: "2500"},
+			RollupPrefix: "d/", RollupDays: "5", MaxGroups: "2500", Distinct: "query:uid"},
 			map[string]string{EnvSummaryBucket: "out", EnvSummaryPrefix: "c/", EnvGroupBy: "hour", EnvFormat: "jsonl",
-				EnvInclude: "bot=no;status=204", EnvExclude: "action=redirect", EnvRollupPrefix: "d/", EnvRollupDays: "5", EnvMaxGroups: "2500"}},
+				EnvInclude: "bot=no;status=204", EnvExclude: "action=redirect", EnvRollupPrefix: "d/", EnvRollupDays: "5", EnvMaxGroups: "2500",
+				EnvDistinct: "query:uid"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -144,9 +150,9 @@ func TestEnv(t *testing.T) {
 
 func TestSettingsFromEnv(t *testing.T) {
 	env := map[string]string{EnvSummaryBucket: "b", EnvSummaryPrefix: "p/", EnvGroupBy: "g", EnvFormat: "f", EnvInclude: "i", EnvExclude: "e",
-		EnvRollupPrefix: "r/", EnvRollupDays: "9", "PMDP_OTHER": "o"}
+		EnvRollupPrefix: "r/", EnvRollupDays: "9", EnvDistinct: "visitor", "PMDP_OTHER": "o"}
 	got := SettingsFromEnv(func(k string) string { return env[k] })
-	if want := (Settings{SummaryBucket: "b", SummaryPrefix: "p/", GroupBy: "g", Format: "f", Include: "i", Exclude: "e", RollupPrefix: "r/", RollupDays: "9"}); got != want {
+	if want := (Settings{SummaryBucket: "b", SummaryPrefix: "p/", GroupBy: "g", Format: "f", Include: "i", Exclude: "e", RollupPrefix: "r/", RollupDays: "9", Distinct: "visitor"}); got != want {
 		t.Errorf("SettingsFromEnv = %+v, want %+v", got, want)
 	}
 	if got := SettingsFromEnv(func(string) string { return "" }); got != (Settings{}) {

@@ -361,6 +361,38 @@ func TestCapped(t *testing.T) {
 	}
 }
 
+// The function with distinct counts writes what summarize prints with the
+// same --distinct, and says what it counts in the metadata.
+func TestDistinct(t *testing.T) {
+	env := map[string]string{contract.EnvDistinct: "visitor", contract.EnvGroupBy: "date,status"}
+	cfg, err := process.ConfigFromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, cfg)
+	log, want := generated(t, 5, 3000, "--distinct", "visitor", "--group-by", "date,status")
+	key := awsDir + albName
+	e.put(key, loggen.Gzip(log))
+	e.handle(event(logBucket, key))
+	got := e.objects(logBucket, "summaries/")
+	for d, csv := range want {
+		k := "summaries/dt=" + d + "/" + strings.TrimSuffix(albName, ".log.gz") + ".csv"
+		if !strings.HasPrefix(csv, "date,status,count,distinct,distinct_hll\n") {
+			t.Fatalf("summarize --distinct wrote %.100q", csv)
+		}
+		if got[k] != csv {
+			t.Errorf("%s:\n%s\ndiffers from summarize with the same --distinct:\n%s", k, got[k], csv)
+		}
+		head, err := e.client.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(logBucket), Key: aws.String(k)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if head.Metadata["pmdp-distinct"] != "visitor" {
+			t.Errorf("%s: metadata %v, want pmdp-distinct", k, head.Metadata)
+		}
+	}
+}
+
 func TestIdempotent(t *testing.T) {
 	log, _ := generated(t, 2, 3000)
 	key := awsDir + albName

@@ -61,6 +61,7 @@ type Config struct {
 	// The function's PMDP_INCLUDE and PMDP_EXCLUDE; default none.
 	Include, Exclude string
 	MaxGroups        string // function's PMDP_MAX_GROUPS; default 100000
+	Distinct         string // function's PMDP_DISTINCT; default none
 	// Backoff before the bridge's first retry; default 1 s.
 	Backoff time.Duration
 	Log     *slog.Logger // default: discard
@@ -140,7 +141,7 @@ func Start(ctx context.Context, cfg Config) (_ *Pipeline, err error) {
 	// The summary bucket is named, as the stack names it: the sweep has
 	// no log's bucket to fall back on.
 	settings := contract.Settings{SummaryBucket: Bucket, GroupBy: cfg.GroupBy, Format: cfg.Format, Include: cfg.Include, Exclude: cfg.Exclude,
-		MaxGroups: cfg.MaxGroups}.Env()
+		MaxGroups: cfg.MaxGroups, Distinct: cfg.Distinct}.Env()
 	for _, name := range slices.Sorted(maps.Keys(settings)) {
 		env = append(env, name+"="+settings[name])
 	}

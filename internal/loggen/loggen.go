@@ -12,9 +12,12 @@ package loggen
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,6 +32,10 @@ type Config struct {
 	Start time.Time     // time of the first line; default 2026-11-25T23:55:00Z
 	Span  time.Duration // time from first to last line; default 10 minutes
 	Paths int           // distinct paths drawn from; default 2000
+	// Distinct records every usable line's visitor and uid, so that
+	// ExpectedDistinct can tell each group's distinct values. It costs
+	// memory for each distinct value.
+	Distinct bool
 }
 
 func (c Config) withDefaults() Config {
@@ -53,6 +60,10 @@ type Truth struct {
 	Date, Hour, Path, Method, Status, Host, Type string
 	Action, Bot                                  string
 	Query                                        map[string]string // first value of "ev", the one parameter tracked
+	// Not dimensions, but the values distinct counts see: the client IP,
+	// a space and the user agent as logged; the first value of "uid", ""
+	// when absent.
+	Visitor, UID string
 }
 
 // Value returns the truth for a dimension name as pmdp spells it.
@@ -94,18 +105,37 @@ type Result struct {
 type truthCount struct {
 	truth Truth
 	n     int64
+	// The distinct visitors and uids of the lines counted, with
+	// Config.Distinct.
+	visitors, uids map[string]bool
 }
 
 // ExpectedRow is one group of the expected summary.
 type ExpectedRow struct {
 	Values []string
 	Count  int64
+	// Distinct holds the group's distinct values, sorted, from
+	// ExpectedDistinct; nil from Expected.
+	Distinct []string
 }
 
 // Expected returns the counts a summary grouped by dims must hold, sorted
 // like pmdp sorts its rows (column by column, bytewise).
-func (r *Result) Expected(dims []string) ([]ExpectedRow, error) {
+func (r *Result) Expected(dims []string) ([]ExpectedRow, error) { return r.expected(dims, "") }
+
+// ExpectedDistinct is Expected with each row's distinct values of
+// distinct: "visitor" or "query:uid". Write must have been given
+// Config.Distinct.
+func (r *Result) ExpectedDistinct(dims []string, distinct string) ([]ExpectedRow, error) {
+	if distinct != "visitor" && distinct != "query:uid" {
+		return nil, fmt.Errorf("loggen: no distinct values of %q recorded (want visitor or query:uid)", distinct)
+	}
+	return r.expected(dims, distinct)
+}
+
+func (r *Result) expected(dims []string, distinct string) ([]ExpectedRow, error) {
 	groups := map[string]*ExpectedRow{}
+	sets := map[string]map[string]bool{}
 	for _, tc := range r.truths {
 		values := make([]string, len(dims))
 		for i, d := range dims {
@@ -120,10 +150,24 @@ func (r *Result) Expected(dims []string) ([]ExpectedRow, error) {
 			g.Count += tc.n
 		} else {
 			groups[k] = &ExpectedRow{Values: values, Count: tc.n}
+			sets[k] = map[string]bool{}
+		}
+		if distinct != "" && tc.visitors == nil {
+			return nil, errors.New("loggen: distinct values not recorded: generate with Config.Distinct")
+		}
+		from := tc.visitors
+		if distinct == "query:uid" {
+			from = tc.uids
+		}
+		for v := range from {
+			sets[k][v] = true
 		}
 	}
 	rows := make([]ExpectedRow, 0, len(groups))
-	for _, g := range groups {
+	for k, g := range groups {
+		if distinct != "" {
+			g.Distinct = slices.Sorted(maps.Keys(sets[k]))
+		}
 		rows = append(rows, *g)
 	}
 	sort.Slice(rows, func(i, j int) bool {
@@ -296,6 +340,7 @@ func (g *gen) line(i int) {
 			e := r.IntN(len(events))
 			uid := strconv.Itoa(r.IntN(100000))
 			url += "?ev=" + events[e] + "&uid=" + uid
+			tr.UID = uid
 			if r.IntN(10) == 0 {
 				url += "&ev=second" // only the first value counts
 			}
@@ -318,11 +363,14 @@ func (g *gen) line(i int) {
 	b = append(b, ' ')
 	b = t.AppendFormat(b, "2006-01-02T15:04:05.000000Z")
 	b = append(b, " app/pmdp-collector/50dc6c495c0c9188 "...)
+	clientAt := len(b)
 	if r.IntN(5) == 0 {
-		b = fmt.Appendf(b, "2a02:a33c:%x::%x:%d", r.IntN(0xffff), r.IntN(0xffff), 1024+r.IntN(60000))
+		b = fmt.Appendf(b, "2a02:a33c:%x::%x", r.IntN(0xffff), r.IntN(0xffff))
 	} else {
-		b = fmt.Appendf(b, "%d.%d.%d.%d:%d", 1+r.IntN(223), r.IntN(256), r.IntN(256), 1+r.IntN(254), 1024+r.IntN(60000))
+		b = fmt.Appendf(b, "%d.%d.%d.%d", 1+r.IntN(223), r.IntN(256), r.IntN(256), 1+r.IntN(254))
 	}
+	client := string(b[clientAt:])
+	b = fmt.Appendf(b, ":%d", 1024+r.IntN(60000))
 	b = append(b, " - -1 -1 -1 "...)
 	b = append(b, status...)
 	b = append(b, " - "...)
@@ -335,6 +383,7 @@ func (g *gen) line(i int) {
 	agent := r.IntN(len(agents))
 	b = append(b, agents[agent]...)
 	tr.Bot = agentIsBot[agent]
+	tr.Visitor = client + " " + agents[agent]
 	b = append(b, `" `...)
 	if scheme == "https" {
 		b = append(b, "TLS_AES_128_GCM_SHA256 TLSv1.3 - "...)
@@ -371,9 +420,20 @@ func (g *gen) count(tr Truth) {
 		k.WriteByte(':')
 		k.WriteString(s)
 	}
-	if tc, ok := g.res.truths[k.String()]; ok {
+	tc, ok := g.res.truths[k.String()]
+	if ok {
 		tc.n++
-		return
+	} else {
+		tc = &truthCount{truth: tr, n: 1}
+		g.res.truths[k.String()] = tc
 	}
-	g.res.truths[k.String()] = &truthCount{truth: tr, n: 1}
+	if g.cfg.Distinct {
+		if tc.visitors == nil {
+			tc.visitors, tc.uids = map[string]bool{}, map[string]bool{}
+		}
+		tc.visitors[tr.Visitor] = true
+		if tr.UID != "" {
+			tc.uids[tr.UID] = true
+		}
+	}
 }

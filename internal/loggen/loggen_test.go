@@ -75,7 +75,7 @@ func ExampleWrite() {
 	fmt.Println(rows)
 	// Output:
 	// https 2026-01-02T03:04:05.000930Z app/pmdp-collector/50dc6c495c0c9188 8.19.106.21:46870 - -1 -1 -1 204 - 559 100 "GET https://events.example.org:443/?ev=caf%C3%A9&uid=38310 HTTP/1.1" "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1" TLS_AES_128_GCM_SHA256 TLSv1.3 - "Root=1-695735a5-ca20b4c89d09fddb12583403" "events.example.org" "arn:aws:acm:us-east-2:123456789012:certificate/8c1f3a5e-4b2d-4e8f-9a6b-2d7c0e1f3a4b" 0 2026-01-02T03:04:04.999930Z "fixed-response" "-" "-" "-" "-" "-" "-" TID_55fb383f6eae803d78dece4b11c2ca8a "-" "-" "-"
-	// [{[2026-01-02 / café] 1}]
+	// [{[2026-01-02 / café] 1 []}]
 }
 
 func TestFlood(t *testing.T) {

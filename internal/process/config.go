@@ -32,6 +32,11 @@ type Config struct {
 	// MaxGroups caps every summary and rollup: the requests of the groups
 	// beyond it are counted in (other) rows (see summary.NewMaxGroups).
 	MaxGroups int
+	// Distinct is what every row of the summaries and rollups counts the
+	// distinct values of, in a sketch; the zero Distinct counts none.
+	// When it is on, each summary holds at most summary.MaxDistinctGroups
+	// groups, whatever MaxGroups.
+	Distinct summary.Distinct
 }
 
 // NewConfig checks s with s.Validate and returns the configuration it
@@ -62,8 +67,12 @@ func NewConfig(s contract.Settings) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
+	distinct, err := summary.ParseDistinct(s.Distinct)
+	if err != nil {
+		return Config{}, err
+	}
 	return Config{SummaryBucket: s.SummaryBucket, SummaryPrefix: s.SummaryPrefix, Dimensions: dims, Format: format, Filter: filter,
-		RollupPrefix: s.RollupPrefix, RollupDays: days, MaxGroups: maxGroups}, nil
+		RollupPrefix: s.RollupPrefix, RollupDays: days, MaxGroups: maxGroups, Distinct: distinct}, nil
 }
 
 // ConfigFromEnv is the function's configuration, read from its environment
@@ -92,13 +101,13 @@ func DefaultConfig() Config {
 
 // Rollups is the builder of the rollups of summaries written with c into
 // bucket (c.SummaryBucket, or the log's bucket when that is ""): grouped
-// by c's dimensions, capped at c.MaxGroups.
+// by c's dimensions, capped at c.MaxGroups, counting c.Distinct.
 func (c Config) Rollups(store objstore.ListStore, bucket string) *rollup.Builder {
 	if c.SummaryBucket != "" {
 		bucket = c.SummaryBucket
 	}
 	return &rollup.Builder{Store: store, Bucket: bucket, SummaryPrefix: c.SummaryPrefix, RollupPrefix: c.RollupPrefix, Dimensions: c.Dimensions,
-		MaxGroups: c.MaxGroups}
+		MaxGroups: c.MaxGroups, Distinct: c.Distinct}
 }
 
 // SummaryKey is where the summary of one date of the log at key goes:

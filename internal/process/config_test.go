@@ -18,15 +18,15 @@ func TestNewConfig(t *testing.T) {
 	}{
 		{"defaults", contract.Settings{}, nil, func(t *testing.T, cfg Config) {
 			if cfg.SummaryBucket != "" || cfg.SummaryPrefix != "summaries/" || summary.Names(cfg.Dimensions) != "date,path" || cfg.Format != summary.CSV ||
-				cfg.RollupPrefix != "rollups/" || cfg.RollupDays != 3 || cfg.MaxGroups != 100000 {
+				cfg.RollupPrefix != "rollups/" || cfg.RollupDays != 3 || cfg.MaxGroups != 100000 || cfg.Distinct.On() {
 				t.Errorf("defaults %+v", cfg)
 			}
 		}},
 		{"all set", contract.Settings{SummaryBucket: "out", SummaryPrefix: "counts/", GroupBy: "date, query:ev", Format: "jsonl", Include: "bot = no", Exclude: "action=redirect",
-			RollupPrefix: "daily/", RollupDays: "7", MaxGroups: "2500"}, nil,
+			RollupPrefix: "daily/", RollupDays: "7", MaxGroups: "2500", Distinct: "query:uid"}, nil,
 			func(t *testing.T, cfg Config) {
 				if cfg.SummaryBucket != "out" || cfg.SummaryPrefix != "counts/" || summary.Names(cfg.Dimensions) != "date,query:ev" || cfg.Format != summary.JSONL ||
-					cfg.RollupPrefix != "daily/" || cfg.RollupDays != 7 || cfg.MaxGroups != 2500 {
+					cfg.RollupPrefix != "daily/" || cfg.RollupDays != 7 || cfg.MaxGroups != 2500 || cfg.Distinct.String() != "query:uid" {
 					t.Errorf("config %+v", cfg)
 				}
 				if cfg.Filter.Include() != "bot=no" || cfg.Filter.Exclude() != "action=redirect" {
@@ -41,9 +41,9 @@ func TestNewConfig(t *testing.T) {
 				}
 			}},
 		{"everything wrong at once", contract.Settings{SummaryPrefix: "counts", GroupBy: "date,colour", Format: "xml", Include: "bot=maybe", Exclude: "action",
-			RollupPrefix: "summaries/", RollupDays: "0", MaxGroups: "-5"},
+			RollupPrefix: "summaries/", RollupDays: "0", MaxGroups: "-5", Distinct: "ip"},
 			[]string{contract.EnvSummaryPrefix, "must end in /", contract.EnvGroupBy, `"colour"`, contract.EnvFormat, `"xml"`,
-				contract.EnvInclude + `: clause "bot=maybe"`, contract.EnvExclude + `: clause "action"`, contract.EnvRollupDays + ": ", contract.EnvMaxGroups + ": "}, nil},
+				contract.EnvInclude + `: clause "bot=maybe"`, contract.EnvExclude + `: clause "action"`, contract.EnvRollupDays + ": ", contract.EnvMaxGroups + ": ", contract.EnvDistinct + `: unknown distinct "ip"`}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -119,8 +119,10 @@ func TestRollups(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Dimensions = summary.MustParseDimensions("hour,query:ev")
 	cfg.MaxGroups = 42
+	cfg.Distinct = summary.MustParseDistinct("visitor")
 	b := cfg.Rollups(nil, "logs")
-	if b.Bucket != "logs" || b.SummaryPrefix != "summaries/" || b.RollupPrefix != "rollups/" || summary.Names(b.Dimensions) != "hour,query:ev" || b.MaxGroups != 42 {
+	if b.Bucket != "logs" || b.SummaryPrefix != "summaries/" || b.RollupPrefix != "rollups/" || summary.Names(b.Dimensions) != "hour,query:ev" || b.MaxGroups != 42 ||
+		b.Distinct.String() != "visitor" {
 		t.Errorf("builder %+v", b)
 	}
 	cfg.SummaryBucket = "reports"

@@ -100,7 +100,7 @@ func (p *Processor) Process(ctx context.Context, bucket, key string) (Report, er
 	}
 	defer obj.Body.Close()
 	body := &countingReader{r: obj.Body, ctx: ctx}
-	days := newByDate(p.Config.Dimensions, p.Config.MaxGroups)
+	days := newByDate(p.Config.Dimensions, p.Config.MaxGroups, p.Config.Distinct)
 	rep.Stats, err = ReadFilteredLog(body, days, p.Config.Filter)
 	rep.Bytes = body.n
 	if err != nil {
@@ -124,6 +124,9 @@ func (p *Processor) Process(ctx context.Context, bucket, key string) (Report, er
 		if f.Exclude() != "" {
 			common["pmdp-exclude"] = url.PathEscape(f.Exclude())
 		}
+	}
+	if p.Config.Distinct.On() {
+		common["pmdp-distinct"] = url.PathEscape(p.Config.Distinct.String())
 	}
 	if obj.ETag != "" {
 		common["pmdp-source-etag"] = strings.Trim(obj.ETag, `"`)
@@ -175,13 +178,14 @@ func contentType(f summary.Format) string {
 type byDate struct {
 	dims      []summary.Dimension
 	maxGroups int
+	distinct  summary.Distinct
 	byDay     map[string]*summary.Summary
 	lastDay   int64
 	last      *summary.Summary
 }
 
-func newByDate(dims []summary.Dimension, maxGroups int) *byDate {
-	return &byDate{dims: dims, maxGroups: maxGroups, byDay: map[string]*summary.Summary{}}
+func newByDate(dims []summary.Dimension, maxGroups int, distinct summary.Distinct) *byDate {
+	return &byDate{dims: dims, maxGroups: maxGroups, distinct: distinct, byDay: map[string]*summary.Summary{}}
 }
 
 func (b *byDate) Add(r *accesslog.Record) {
@@ -193,7 +197,7 @@ func (b *byDate) Add(r *accesslog.Record) {
 		date := r.Time.UTC().Format("2006-01-02")
 		s, ok := b.byDay[date]
 		if !ok {
-			s = summary.NewMaxGroups(b.dims, b.maxGroups)
+			s = summary.NewDistinct(b.dims, b.maxGroups, b.distinct)
 			b.byDay[date] = s
 		}
 		b.last, b.lastDay = s, day

@@ -23,10 +23,11 @@ const ContentType = "text/html; charset=utf-8"
 func Publish(ctx context.Context, store objstore.ListStore, bucket, rollupPrefix, key string, days int, now time.Time) (int, error) {
 	until := now.UTC()
 	b := &Builder{
-		Since:   until.AddDate(0, 0, 1-days).Format(time.DateOnly),
-		Until:   until.Format(time.DateOnly),
-		Sources: []string{"s3://" + bucket + "/" + rollupPrefix},
-		Now:     func() time.Time { return now },
+		Since:     until.AddDate(0, 0, 1-days).Format(time.DateOnly),
+		Until:     until.Format(time.DateOnly),
+		Sources:   []string{"s3://" + bucket + "/" + rollupPrefix},
+		Now:       func() time.Time { return now },
+		NewSketch: NewHLLSketch,
 	}
 	n, err := b.ReadLocation(ctx, store, bucket, rollupPrefix)
 	if err != nil || n == 0 {

@@ -46,6 +46,7 @@ const (
 	MetaRequests  = "pmdp-requests"      // the sum of its counts
 	MetaOther     = "pmdp-other"         // of which in (other) rows; absent when none
 	MetaMaxGroups = "pmdp-max-groups"    // its cap
+	MetaDistinct  = "pmdp-distinct"      // what it counts distinct values of, percent-encoded; absent when nothing
 )
 
 // Name is the file name of every rollup.
@@ -116,6 +117,12 @@ type Builder struct {
 	// input's (other) row may hold some of its requests (see
 	// summary.Summary.EndInput).
 	MaxGroups int
+	// Distinct, when on, gives each row of the rollup the distinct_hll
+	// sketch that merges the sketches of the inputs' rows it sums (never
+	// adding their estimates), and its estimate. Every input must then
+	// have the distinct columns: one without them fails the build, naming
+	// it. Off, the inputs' distinct columns are left out.
+	Distinct summary.Distinct
 
 	// MaxAttempts bounds the attempts at one date when races are lost;
 	// default DefaultMaxAttempts.
@@ -217,7 +224,7 @@ func (b *Builder) attempt(ctx context.Context, res *Result) error {
 	digest := Digest(inputs)
 	switch {
 	case exists && cur.Metadata[MetaDigest] == digest && (b.Dimensions == nil || cur.Metadata[MetaGroupBy] == url.PathEscape(summary.Names(b.Dimensions))) &&
-		cur.Metadata[MetaMaxGroups] == strconv.Itoa(b.maxGroups()):
+		cur.Metadata[MetaMaxGroups] == strconv.Itoa(b.maxGroups()) && cur.Metadata[MetaDistinct] == url.PathEscape(b.Distinct.String()):
 		res.Outcome = Unchanged
 		return nil
 	case !exists && len(inputs) == 0:
@@ -259,6 +266,9 @@ func (b *Builder) attempt(ctx context.Context, res *Result) error {
 	if other > 0 {
 		opts.Metadata[MetaOther] = strconv.FormatInt(other, 10)
 	}
+	if b.Distinct.On() {
+		opts.Metadata[MetaDistinct] = url.PathEscape(b.Distinct.String())
+	}
 	if exists {
 		opts.IfMatch = cur.ETag
 	} else {
@@ -282,7 +292,7 @@ func (b *Builder) merge(ctx context.Context, date string, inputs []objstore.Obje
 	var merged *summary.Summary
 	var columnsFrom string // the input whose columns the rollup took
 	if b.Dimensions != nil {
-		merged = summary.NewMaxGroups(b.Dimensions, b.maxGroups())
+		merged = summary.NewDistinct(b.Dimensions, b.maxGroups(), b.Distinct)
 	}
 	var project []int
 	var values []string
@@ -317,13 +327,16 @@ func (b *Builder) merge(ctx context.Context, date string, inputs []objstore.Obje
 				if err != nil && len(cols) > 0 {
 					return fmt.Errorf("%s: %w", name, err)
 				}
-				merged, columnsFrom = summary.NewMaxGroups(dims, b.maxGroups()), name
+				merged, columnsFrom = summary.NewDistinct(dims, b.maxGroups(), b.Distinct), name
 			}
 			if project, err = projection(cols, merged.Dimensions(), b.Dimensions != nil); err != nil {
 				if columnsFrom != "" {
 					err = fmt.Errorf("%w, and %s has %q: pass the group-by to roll up to", err, columnsFrom, summary.Names(merged.Dimensions()))
 				}
 				return fmt.Errorf("%s: %w", name, err)
+			}
+			if b.Distinct.On() && !r.Distinct() {
+				return fmt.Errorf("%s: no distinct columns, and the rollup counts distinct %s: reprocess its log with that distinct, or roll up without it", name, b.Distinct)
 			}
 			values = slices.Grow(values[:0], len(project))[:len(project)]
 			for {
@@ -338,7 +351,15 @@ func (b *Builder) merge(ctx context.Context, date string, inputs []objstore.Obje
 				for i, j := range project {
 					values[i] = jsonText(row[j])
 				}
-				merged.AddCount(values, n)
+				if !b.Distinct.On() {
+					merged.AddCount(values, n)
+					continue
+				}
+				sketch, err := r.Sketch()
+				if err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+				merged.AddRow(values, n, sketch)
 			}
 		}()
 		if err != nil {

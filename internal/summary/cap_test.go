@@ -437,7 +437,7 @@ func TestEndInput(t *testing.T) {
 		rows       []Row
 		summedDown bool
 	}
-	row := func(date, path string, n int64) Row { return Row{[]string{date, path}, n} }
+	row := func(date, path string, n int64) Row { return Row{Values: []string{date, path}, Count: n} }
 	tests := []struct {
 		name   string
 		inputs []input

@@ -13,12 +13,15 @@ import (
 	"strings"
 
 	"github.com/pmdp/pmdp/internal/contract"
+	"github.com/pmdp/pmdp/internal/hll"
 )
 
 // A Reader reads back a summary that Write wrote: CSV with its header row,
-// or JSON Lines with keys in column order. The group columns come first
-// and "count" last; a column after "count" is refused rather than left
-// out, since a reader that dropped it would lose what it holds.
+// or JSON Lines with keys in column order. The group columns come first,
+// then "count", then "distinct" and "distinct_hll" when the summary
+// counts distinct values. Any other column after "count" is refused
+// rather than left out, since a reader that dropped it would lose what it
+// holds.
 type Reader struct {
 	format  Format
 	csv     *bufio.Reader
@@ -30,9 +33,17 @@ type Reader struct {
 	first   []byte // a JSON line read by Columns, not yet returned
 	started bool
 	columns []string
+	header  []string // the columns, then the count and distinct columns
 	values  []string
-	err     error
+	// distinct: the summary has the distinct columns; sketch is the
+	// distinct_hll of the row read last.
+	distinct bool
+	sketch   string
+	err      error
 }
+
+// The columns after count of a summary that counts distinct values.
+var distinctColumns = []string{"distinct", "distinct_hll"}
 
 // maxLine bounds one JSON line: a row holds at most a few log fields of at
 // most 256 KiB each, every byte of which JSON may spell in six.
@@ -93,17 +104,20 @@ func (r *Reader) start() {
 	}
 }
 
-// setColumns checks a header: dimensions, each once, then "count" last.
+// setColumns checks a header: dimensions, each once, then "count", then
+// the distinct columns or nothing.
 func (r *Reader) setColumns(header []string) {
 	i := slices.Index(header, "count")
 	switch {
 	case i < 0:
 		r.err = fmt.Errorf("line 1: no count column in %q", header)
 		return
-	case i < len(header)-1:
-		r.err = fmt.Errorf("line 1: column %q after count: summaries with such columns cannot be merged here", header[i+1])
+	case i < len(header)-1 && !slices.Equal(header[i+1:], distinctColumns):
+		r.err = fmt.Errorf("line 1: columns %q after count: want none, or %q", header[i+1:], distinctColumns)
 		return
 	}
+	r.distinct = i < len(header)-1
+	r.header = header
 	cols := header[:i]
 	if len(cols) > 0 {
 		names, err := contract.ParseGroupBy(strings.Join(cols, ","))
@@ -114,6 +128,23 @@ func (r *Reader) setColumns(header []string) {
 	}
 	r.columns = cols
 	r.values = make([]string, len(cols))
+}
+
+// Distinct tells whether the summary has the distinct columns; valid
+// once Columns or Read has returned without error.
+func (r *Reader) Distinct() bool { return r.distinct }
+
+// Sketch decodes the distinct_hll of the row Read returned last: nil when
+// the summary has no distinct columns. The error names the line.
+func (r *Reader) Sketch() (*hll.Sketch, error) {
+	if !r.distinct {
+		return nil, nil
+	}
+	sketch := hll.New()
+	if err := sketch.UnmarshalText([]byte(r.sketch)); err != nil {
+		return nil, fmt.Errorf("line %d: distinct_hll: %w", r.line, err)
+	}
+	return sketch, nil
 }
 
 // Read returns the next row: its values in column order, valid until the
@@ -145,12 +176,18 @@ func (r *Reader) readCSV() ([]string, int64, error) {
 		return nil, 0, err
 	}
 	n := len(r.columns)
-	if len(rec) != n+1 {
-		return nil, 0, fmt.Errorf("%d fields, want %d", len(rec), n+1)
+	if len(rec) != len(r.header) {
+		return nil, 0, fmt.Errorf("%d fields, want %d", len(rec), len(r.header))
 	}
 	count, err := parseCount(rec[n])
 	if err != nil {
 		return nil, 0, err
+	}
+	if r.distinct {
+		if _, err := parseDistinct(rec[n+1]); err != nil {
+			return nil, 0, err
+		}
+		r.sketch = rec[n+2]
 	}
 	copy(r.values, rec[:n])
 	return r.values, count, nil
@@ -175,37 +212,54 @@ func (r *Reader) readJSON() ([]string, int64, error) {
 		return nil, 0, fmt.Errorf("not a JSON object")
 	}
 	var count int64
-	for i := 0; dec.More(); i++ {
+	n := len(r.columns)
+	i := 0
+	for ; dec.More(); i++ {
 		k, err := dec.Token()
 		if err != nil {
 			return nil, 0, err
 		}
-		if i > len(r.columns) || (i < len(r.columns) && k != r.columns[i]) || (i == len(r.columns) && k != "count") {
-			return nil, 0, fmt.Errorf("key %q at position %d: want the columns %q, then count", k, i+1, r.columns)
+		if i >= len(r.header) || k != r.header[i] {
+			if i >= n {
+				return nil, 0, fmt.Errorf("key %q after count: want the keys %q", k, r.header)
+			}
+			return nil, 0, fmt.Errorf("key %q at position %d: want the keys %q", k, i+1, r.header)
 		}
 		v, err := dec.Token()
 		if err != nil {
 			return nil, 0, err
 		}
+		// The columns and distinct_hll are strings, count and distinct
+		// numbers.
+		wantString := i < n || i == n+2
 		switch v := v.(type) {
 		case string:
-			if i == len(r.columns) {
-				return nil, 0, fmt.Errorf("count %q is not a number", v)
+			if !wantString {
+				return nil, 0, fmt.Errorf("%s %q is not a number", r.header[i], v)
 			}
-			r.values[i] = v
+			if i < n {
+				r.values[i] = v
+			} else {
+				r.sketch = v
+			}
 		case json.Number:
-			if i < len(r.columns) {
-				return nil, 0, fmt.Errorf("%s is a number, want a string", r.columns[i])
+			if wantString {
+				return nil, 0, fmt.Errorf("%s is a number, want a string", r.header[i])
 			}
-			if count, err = parseCount(string(v)); err != nil {
+			if i == n {
+				count, err = parseCount(string(v))
+			} else {
+				_, err = parseDistinct(string(v))
+			}
+			if err != nil {
 				return nil, 0, err
 			}
 		default:
-			return nil, 0, fmt.Errorf("key %q: value %v is neither a string nor a count", k, v)
+			return nil, 0, fmt.Errorf("key %q: value %v is neither a string nor a number", k, v)
 		}
-		if i == len(r.columns) && dec.More() {
-			return nil, 0, fmt.Errorf("a key after count")
-		}
+	}
+	if i < len(r.header) {
+		return nil, 0, fmt.Errorf("no key %q", r.header[i])
 	}
 	if _, err := dec.Token(); err != nil {
 		return nil, 0, err
@@ -320,6 +374,14 @@ func jsonKeys(line []byte) ([]string, error) {
 	return keys, nil
 }
 
+func parseDistinct(s string) (int64, error) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("distinct %q is not a whole number", s)
+	}
+	return n, nil
+}
+
 func parseCount(s string) (int64, error) {
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 0 {
@@ -335,7 +397,13 @@ func parseCount(s string) (int64, error) {
 // goes to s's, and EndInput then folds the groups that row may hold.
 //
 // Call EndInput after the last row of each decoded summary.
-func (s *Summary) AddCount(values []string, n int64) {
+func (s *Summary) AddCount(values []string, n int64) { s.AddRow(values, n, nil) }
+
+// AddRow is AddCount with the row's sketch of distinct values, which it
+// merges into the sketch of the row that takes the requests (sketches
+// merge; their estimates are never added). A nil sketch merges nothing; so
+// does any sketch when s counts no distinct values.
+func (s *Summary) AddRow(values []string, n int64, sketch *hll.Sketch) {
 	k := s.key[:0]
 	for _, v := range values {
 		k = binary.BigEndian.AppendUint32(k, uint32(len(v)))
@@ -344,11 +412,11 @@ func (s *Summary) AddCount(values []string, n int64) {
 	s.key = k
 	if s.isOverflow(k) {
 		s.clock += n
-		s.addOther(k, n)
+		s.addOther(k, n, sketch)
 		s.inputOther[string(s.overflowKey(k))] = true
 		return
 	}
-	s.count(k, n)
+	s.count(k, n, sketch)
 }
 
 // EndInput ends the rows of one decoded summary given to AddCount. A

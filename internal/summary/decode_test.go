@@ -39,10 +39,10 @@ func decodeAll(t *testing.T, data string, f Format) (decoded, error) {
 func TestReaderReadsWhatEncodeWrites(t *testing.T) {
 	s := New(MustParseDimensions("path,query:ev"))
 	rows := []Row{
-		{[]string{"/a,b", `say "hi"`}, 3},
-		{[]string{" leading", "line\nbreak\r\n"}, 2},
-		{[]string{"/café", "<&>\t\\"}, 1},
-		{[]string{"/", ""}, 9007199254740993}, // beyond float64's integers
+		{Values: []string{"/a,b", `say "hi"`}, Count: 3},
+		{Values: []string{" leading", "line\nbreak\r\n"}, Count: 2},
+		{Values: []string{"/café", "<&>\t\\"}, Count: 1},
+		{Values: []string{"/", ""}, Count: 9007199254740993}, // beyond float64's integers
 	}
 	for _, f := range []Format{CSV, JSONL} {
 		t.Run(string(f), func(t *testing.T) {
@@ -71,9 +71,9 @@ func TestReaderEdges(t *testing.T) {
 		wantErr string
 	}{
 		{"CSV header only", CSV, "date,path,count\n", decoded{columns: []string{"date", "path"}}, ""},
-		{"CSV with CRLF", CSV, "path,count\r\n/a,2\r\n", decoded{[]string{"path"}, []Row{{[]string{"/a"}, 2}}}, ""},
+		{"CSV with CRLF", CSV, "path,count\r\n/a,2\r\n", decoded{[]string{"path"}, []Row{{Values: []string{"/a"}, Count: 2}}}, ""},
 		{"count alone", CSV, "count\n5\n", decoded{columns: []string{}, rows: []Row{{Count: 5}}}, ""},
-		{"CSV without a final LF", CSV, "path,count\n\"/a\r\n\",2", decoded{[]string{"path"}, []Row{{[]string{"/a\r\n"}, 2}}}, ""},
+		{"CSV without a final LF", CSV, "path,count\n\"/a\r\n\",2", decoded{[]string{"path"}, []Row{{Values: []string{"/a\r\n"}, Count: 2}}}, ""},
 		{"CSV unclosed quote", CSV, "path,count\n\"/a,2\n/b,1\n", decoded{}, "quoted field opened on line 2 is not closed"},
 		{"CSV quote inside a field", CSV, "path,count\n/a\"b,2\n", decoded{}, "line 2: a quote in an unquoted field"},
 		{"CSV text after a quoted field", CSV, "path,count\n\"/a\"x,2\n", decoded{}, `line 2: 'x' after a quoted field`},
@@ -81,7 +81,15 @@ func TestReaderEdges(t *testing.T) {
 		{"JSON Lines without rows", JSONL, "", decoded{}, ""},
 		{"empty CSV", CSV, "", decoded{}, "empty: no header row"},
 		{"no count column", CSV, "date,path\n", decoded{}, `no count column in ["date" "path"]`},
-		{"a column after count", CSV, "date,count,distinct\n", decoded{}, `column "distinct" after count`},
+		{"a column after count", CSV, "date,count,distinct\n", decoded{}, `columns ["distinct"] after count: want none, or ["distinct" "distinct_hll"]`},
+		{"distinct columns swapped", CSV, "date,count,distinct_hll,distinct\n", decoded{}, `columns ["distinct_hll" "distinct"] after count`},
+		{"distinct columns and more", CSV, "date,count,distinct,distinct_hll,x\n", decoded{}, `columns ["distinct" "distinct_hll" "x"] after count`},
+		{"distinct columns", CSV, "date,count,distinct,distinct_hll\nd,2,0,AgwAAA==\n", decoded{[]string{"date"}, []Row{{Values: []string{"d"}, Count: 2}}}, ""},
+		{"distinct not a number", CSV, "date,count,distinct,distinct_hll\nd,2,x,AgwAAA==\n", decoded{}, `line 2: distinct "x" is not a whole number`},
+		{"distinct columns missing", CSV, "date,count,distinct,distinct_hll\nd,2\n", decoded{}, "line 2: 2 fields, want 4"},
+		{"JSON distinct as text", JSONL, `{"date":"d","count":1,"distinct":"0","distinct_hll":"AgwAAA=="}` + "\n", decoded{}, `line 1: distinct "0" is not a number`},
+		{"JSON sketch as a number", JSONL, `{"date":"d","count":1,"distinct":0,"distinct_hll":0}` + "\n", decoded{}, "line 1: distinct_hll is a number"},
+		{"JSON sketch missing", JSONL, `{"date":"d","count":1,"distinct":0,"distinct_hll":"AgwAAA=="}` + "\n" + `{"date":"e","count":1,"distinct":0}` + "\n", decoded{}, `line 2: no key "distinct_hll"`},
 		{"unknown dimension", CSV, "date,colour,count\n", decoded{}, `"colour"`},
 		{"a column twice", CSV, "path,path,count\n", decoded{}, "given twice"},
 		{"count not a number", CSV, "path,count\n/a,2\n/b,two\n", decoded{}, `line 3: count "two" is not a whole number`},
@@ -89,13 +97,13 @@ func TestReaderEdges(t *testing.T) {
 		{"short row", CSV, "path,query:ev,count\n/a,2\n", decoded{}, "line 2: 2 fields, want 3"},
 		{"JSON keys out of order", JSONL, `{"path":"/a","count":1}` + "\n" + `{"count":1,"path":"/b"}` + "\n", decoded{}, `line 2: key "count" at position 1`},
 		{"JSON key missing", JSONL, `{"date":"d","path":"/a","count":1}` + "\n" + `{"date":"d","count":1}` + "\n", decoded{}, `line 2: key "count" at position 2`},
-		{"JSON key after count", JSONL, `{"path":"/a","count":1}` + "\n" + `{"path":"/a","count":1,"x":"y"}` + "\n", decoded{}, "line 2: a key after count"},
+		{"JSON key after count", JSONL, `{"path":"/a","count":1}` + "\n" + `{"path":"/a","count":1,"x":"y"}` + "\n", decoded{}, `line 2: key "x" after count`},
 		{"JSON count as text", JSONL, `{"path":"/a","count":"1"}` + "\n", decoded{}, `line 1: count "1" is not a number`},
 		{"JSON fraction", JSONL, `{"path":"/a","count":1.5}` + "\n", decoded{}, `count "1.5"`},
 		{"JSON value as number", JSONL, `{"status":204,"count":1}` + "\n", decoded{}, "status is a number"},
 		{"JSON not an object", JSONL, `{"path":"/a","count":1}` + "\n" + `["/a",1]` + "\n", decoded{}, "line 2: not a JSON object"},
 		{"JSON trailing text", JSONL, `{"path":"/a","count":1} x` + "\n", decoded{}, "line 1: more after the object"},
-		{"JSON column after count", JSONL, `{"path":"/a","count":1,"distinct":3}` + "\n", decoded{}, `column "distinct" after count`},
+		{"JSON column after count", JSONL, `{"path":"/a","count":1,"distinct":3}` + "\n", decoded{}, `columns ["distinct"] after count`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -133,7 +141,7 @@ func TestAddCount(t *testing.T) {
 	s.AddCount([]string{"/a", "204"}, 5)
 	// Length-prefixed keys: no two value lists share a key.
 	s.AddCount([]string{"/a2", "04"}, 1)
-	want := []Row{{[]string{"/a", "204"}, 7}, {[]string{"/a", "404"}, 1}, {[]string{"/a2", "04"}, 1}}
+	want := []Row{{Values: []string{"/a", "204"}, Count: 7}, {Values: []string{"/a", "404"}, Count: 1}, {Values: []string{"/a2", "04"}, Count: 1}}
 	if got := s.Rows(); !reflect.DeepEqual(got, want) {
 		t.Errorf("rows %v, want %v", got, want)
 	}
@@ -163,7 +171,7 @@ func FuzzReaderRoundTrip(f *testing.F) {
 			count = -(count + 1)
 		}
 		s := New(MustParseDimensions("path,query:ev"))
-		rows := []Row{{[]string{path, ev}, count}, {[]string{ev, path}, 1}}
+		rows := []Row{{Values: []string{path, ev}, Count: count}, {Values: []string{ev, path}, Count: 1}}
 		for _, f := range []Format{CSV, JSONL} {
 			var b bytes.Buffer
 			if err := s.Encode(&b, f, rows); err != nil {
@@ -175,7 +183,7 @@ func FuzzReaderRoundTrip(f *testing.F) {
 			}
 			want := rows
 			if f == JSONL { // JSON strings hold text: invalid UTF-8 becomes U+FFFD
-				want = []Row{{[]string{jsonText(path), jsonText(ev)}, count}, {[]string{jsonText(ev), jsonText(path)}, 1}}
+				want = []Row{{Values: []string{jsonText(path), jsonText(ev)}, Count: count}, {Values: []string{jsonText(ev), jsonText(path)}, Count: 1}}
 			}
 			if !reflect.DeepEqual(got.rows, want) {
 				t.Fatalf("%s: read back %#v, want %#v", f, got.rows, want)

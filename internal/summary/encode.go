@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/pmdp/pmdp/internal/contract"
+	"github.com/pmdp/pmdp/internal/hll"
 )
 
 // Format is an output encoding of a Summary.
@@ -31,13 +32,32 @@ func ParseFormat(name string) (Format, error) {
 // Extension is the file name extension for f, with its dot.
 func (f Format) Extension() string { return "." + string(f) }
 
-// Header is the column names: the dimensions, then "count".
+// Header is the column names: the dimensions, then "count", then
+// "distinct" and "distinct_hll" when s counts distinct values.
 func (s *Summary) Header() []string {
-	h := make([]string, 0, len(s.dims)+1)
+	h := make([]string, 0, len(s.dims)+3)
 	for _, d := range s.dims {
 		h = append(h, d.name)
 	}
-	return append(h, "count")
+	h = append(h, "count")
+	if s.distinct.On() {
+		h = append(h, distinctColumns...)
+	}
+	return h
+}
+
+// emptySketch stands for the sketch of a row that has none.
+var emptySketch = hll.New()
+
+// distinctText returns a row's distinct and distinct_hll: the estimate
+// and the base64 of the sketch.
+func distinctText(r Row) (estimate int64, sketch []byte) {
+	sk := r.Sketch
+	if sk == nil {
+		sk = emptySketch
+	}
+	text, _ := sk.MarshalText() // never fails
+	return sk.Estimate(), text
 }
 
 // Encode writes rows in format f under the header of s. Rows are written in
@@ -62,10 +82,15 @@ func (s *Summary) encodeCSV(w io.Writer, rows []Row) error {
 	if err := cw.Write(s.Header()); err != nil {
 		return err
 	}
-	record := make([]string, len(s.dims)+1)
+	record := make([]string, len(s.Header()))
 	for _, r := range rows {
 		copy(record, r.Values)
 		record[len(s.dims)] = strconv.FormatInt(r.Count, 10)
+		if s.distinct.On() {
+			estimate, sketch := distinctText(r)
+			record[len(s.dims)+1] = strconv.FormatInt(estimate, 10)
+			record[len(s.dims)+2] = string(sketch)
+		}
 		if err := cw.Write(record); err != nil {
 			return err
 		}
@@ -102,6 +127,18 @@ func (s *Summary) encodeJSONL(w io.Writer, rows []Row) error {
 		}
 		line = append(line, keys[len(s.dims)]...)
 		line = strconv.AppendInt(line, r.Count, 10)
+		if s.distinct.On() {
+			// Base64 needs no JSON escaping.
+			estimate, sketch := distinctText(r)
+			line = append(line, ',')
+			line = append(line, keys[len(s.dims)+1]...)
+			line = strconv.AppendInt(line, estimate, 10)
+			line = append(line, ',')
+			line = append(line, keys[len(s.dims)+2]...)
+			line = append(line, '"')
+			line = append(line, sketch...)
+			line = append(line, '"')
+		}
 		line = append(line, '}', '\n')
 		if _, err := bw.Write(line); err != nil {
 			return err

@@ -130,3 +130,28 @@ func ExampleFilter() {
 	// query:ev,action,bot,count
 	// signup,fixed-response,no,1
 }
+
+// Distinct visitors per path: the first two lines are one visitor (same
+// address and user agent), the third another.
+func ExampleNewDistinct() {
+	log := `https 2026-11-26T10:00:00Z app/pmdp/0 203.0.113.9:4431 - -1 -1 -1 204 - 10 20 "GET https://c.example.com:443/ HTTP/1.1" "curl/8.5.0"
+https 2026-11-26T10:00:01Z app/pmdp/0 203.0.113.9:4432 - -1 -1 -1 204 - 10 20 "GET https://c.example.com:443/ HTTP/1.1" "curl/8.5.0"
+https 2026-11-26T10:00:02Z app/pmdp/0 198.51.100.7:50718 - -1 -1 -1 204 - 10 20 "GET https://c.example.com:443/ HTTP/1.1" "curl/8.5.0"`
+
+	visitor, err := summary.ParseDistinct("visitor")
+	if err != nil {
+		panic(err)
+	}
+	s := summary.NewDistinct(summary.MustParseDimensions("date,path"), 1000, visitor)
+	var p accesslog.Parser
+	var r accesslog.Record
+	for _, line := range strings.Split(log, "\n") {
+		if err := p.Parse([]byte(line), &r); err != nil {
+			panic(err)
+		}
+		s.Add(&r)
+	}
+	_ = s.Write(os.Stdout, summary.JSONL)
+	// Output:
+	// {"date":"2026-11-26","path":"/","count":3,"distinct":2,"distinct_hll":"AgwCAMEqTSDA5Qq5"}
+}

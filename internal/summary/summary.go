@@ -52,6 +52,15 @@
 //
 // Everything is deterministic: the same input, in the same order, gives
 // the same rows, and ties between rates are broken by first appearance.
+//
+// # Distinct counts
+//
+// A Summary made with a Distinct also keeps, for each row, a HyperLogLog
+// sketch of the distinct values (visitors, say) of its requests. A group
+// folded into an overflow row has its sketch merged into that row's, so
+// an overflow row's sketch holds every value of the requests it counts.
+// Such a Summary holds at most MaxDistinctGroups groups, to bound the
+// sketches' memory.
 package summary
 
 import (
@@ -65,6 +74,7 @@ import (
 	"github.com/bits-and-blooms/bloom/v3"
 
 	"github.com/pmdp/pmdp/internal/accesslog"
+	"github.com/pmdp/pmdp/internal/hll"
 )
 
 // Other is the value of every column but the time columns (date, hour) in
@@ -96,22 +106,28 @@ type Summary struct {
 	// foldable: some dimension is not a time column, so groups can be
 	// folded into overflow rows.
 	foldable bool
+	// distinct is what sketches count; when it is on, sketches holds the
+	// sketch of each slot of counts, and otherSketches of each overflow
+	// row.
+	distinct Distinct
 
 	// index maps a group's encoded key (each value preceded by its length)
 	// to its slot in counts and groups, so that a line only allocates when
 	// it opens a new group. A free slot has a count of -1.
-	index  map[string]int32
-	counts []int64
-	groups []group
-	free   []int32
+	index    map[string]int32
+	counts   []int64
+	groups   []group
+	sketches []hll.Sketch
+	free     []int32
 
 	// clock is the number of requests counted so far: the time in which
 	// rates are measured.
 	clock int64
 
 	// other maps an overflow row's key to its slot in otherCounts.
-	other       map[string]int
-	otherCounts []int64
+	other         map[string]int
+	otherCounts   []int64
+	otherSketches []hll.Sketch
 	// folded holds every group with requests in an overflow row; nil
 	// until there is one.
 	folded *bloom.BloomFilter
@@ -127,9 +143,9 @@ type Summary struct {
 	// Rejected counts the lines that could not be used, by reason.
 	Rejected map[string]int64
 
-	key, okey, fkey []byte
-	victims         []victim
-	x               extractor
+	key, okey, fkey, value []byte
+	victims                []victim
+	x                      extractor
 }
 
 // group is what a Summary knows of a group besides its count.
@@ -146,9 +162,20 @@ func New(dims []Dimension) *Summary { return NewMaxGroups(dims, DefaultMaxGroups
 // NewMaxGroups returns an empty Summary grouping by dims that holds at most
 // maxGroups groups (at least 1) besides its overflow rows.
 func NewMaxGroups(dims []Dimension, maxGroups int) *Summary {
+	return NewDistinct(dims, maxGroups, Distinct{})
+}
+
+// NewDistinct is NewMaxGroups with each row also counting the distinct
+// values of d, if it is on, in a sketch; then the cap is at most
+// MaxDistinctGroups.
+func NewDistinct(dims []Dimension, maxGroups int, d Distinct) *Summary {
+	if d.On() {
+		maxGroups = min(maxGroups, MaxDistinctGroups)
+	}
 	s := &Summary{
 		dims:       slices.Clone(dims),
 		maxGroups:  max(maxGroups, 1),
+		distinct:   d,
 		index:      make(map[string]int32),
 		other:      make(map[string]int),
 		closed:     make(map[string]bool),
@@ -169,6 +196,9 @@ func (s *Summary) Dimensions() []Dimension { return slices.Clone(s.dims) }
 // MaxGroups is the most groups s holds besides its overflow rows.
 func (s *Summary) MaxGroups() int { return s.maxGroups }
 
+// Distinct is what s counts the distinct values of.
+func (s *Summary) Distinct() Distinct { return s.distinct }
+
 // Add counts one request.
 func (s *Summary) Add(r *accesslog.Record) {
 	k := s.key[:0]
@@ -182,34 +212,51 @@ func (s *Summary) Add(r *accesslog.Record) {
 	s.clock++
 	if i, ok := s.index[string(k)]; ok {
 		s.counts[i]++
+		if s.distinct.On() {
+			s.addDistinct(&s.sketches[i], r)
+		}
 		return
 	}
-	s.open(k, 1)
+	if sketch := s.open(k, 1, nil); sketch != nil {
+		s.addDistinct(sketch, r)
+	}
 }
 
-// count adds n requests to the group with key k.
-func (s *Summary) count(k []byte, n int64) {
+// addDistinct adds the distinct value of r, if it has one, to sketch.
+func (s *Summary) addDistinct(sketch *hll.Sketch, r *accesslog.Record) {
+	s.value = s.x.appendDistinct(s.value[:0], s.distinct, r)
+	if len(s.value) > 0 {
+		sketch.Add(s.value)
+	}
+}
+
+// count adds n requests to the group with key k, and merges sketch (nil
+// for none) into its row's.
+func (s *Summary) count(k []byte, n int64, sketch *hll.Sketch) {
 	s.clock += n
 	if i, ok := s.index[string(k)]; ok {
 		s.counts[i] += n
 		s.groups[i].input = s.input
+		if s.distinct.On() {
+			mergeSketch(&s.sketches[i], sketch)
+		}
 		return
 	}
-	s.open(k, n)
+	s.open(k, n, sketch)
 }
 
 // open gives the group with key k, not in the table, its n first
 // requests: in a row of its own unless it may have requests in an
-// overflow row already, making room when the table is full.
-func (s *Summary) open(k []byte, n int64) {
+// overflow row already, making room when the table is full. It merges
+// from (nil for none) into the sketch of the row that took the requests,
+// and returns that sketch; nil when s counts no distinct values.
+func (s *Summary) open(k []byte, n int64, from *hll.Sketch) *hll.Sketch {
 	if s.foldable {
 		if s.folded != nil && s.folded.Test(k) {
-			s.addOther(k, n)
-			return
+			return s.addOther(k, n, from)
 		}
 		if s.isOverflow(k) || (len(s.closed) > 0 && s.closed[string(s.overflowKey(k))]) {
-			s.fold(k, n)
-			return
+			return s.fold(k, n, from)
 		}
 		if len(s.index) >= s.maxGroups {
 			s.evict()
@@ -222,11 +269,19 @@ func (s *Summary) open(k []byte, n int64) {
 		i = int32(len(s.counts))
 		s.counts = append(s.counts, 0)
 		s.groups = append(s.groups, group{})
+		if s.distinct.On() {
+			s.sketches = append(s.sketches, hll.Sketch{})
+		}
 	}
 	key := string(k)
 	s.index[key] = i
 	s.counts[i] = n
 	s.groups[i] = group{key: key, first: s.clock - n, input: s.input}
+	if !s.distinct.On() {
+		return nil
+	}
+	mergeSketch(&s.sketches[i], from)
+	return &s.sketches[i]
 }
 
 // isOverflow tells whether every value of k but the time columns' is
@@ -265,22 +320,35 @@ func (s *Summary) overflowKey(k []byte) []byte {
 	return o
 }
 
-// addOther counts n requests of the group with key k in its overflow row.
-func (s *Summary) addOther(k []byte, n int64) {
+// addOther counts n requests of the group with key k in its overflow row,
+// merges from (nil for none) into that row's sketch and returns it; nil
+// when s counts no distinct values.
+func (s *Summary) addOther(k []byte, n int64, from *hll.Sketch) *hll.Sketch {
 	o := s.overflowKey(k)
-	if i, ok := s.other[string(o)]; ok {
+	i, ok := s.other[string(o)]
+	if ok {
 		s.otherCounts[i] += n
-		return
+	} else {
+		i = len(s.otherCounts)
+		s.other[string(o)] = i
+		s.otherCounts = append(s.otherCounts, n)
+		if s.distinct.On() {
+			s.otherSketches = append(s.otherSketches, hll.Sketch{})
+		}
 	}
-	s.other[string(o)] = len(s.otherCounts)
-	s.otherCounts = append(s.otherCounts, n)
+	if !s.distinct.On() {
+		return nil
+	}
+	mergeSketch(&s.otherSketches[i], from)
+	return &s.otherSketches[i]
 }
 
-// fold counts n requests of the group with key k in its overflow row and
-// remembers that it has requests there.
-func (s *Summary) fold(k []byte, n int64) {
-	s.addOther(k, n)
+// fold counts n requests of the group with key k in its overflow row, as
+// addOther does, and remembers that it has requests there.
+func (s *Summary) fold(k []byte, n int64, from *hll.Sketch) *hll.Sketch {
+	sketch := s.addOther(k, n, from)
 	s.filter().Add(k)
+	return sketch
 }
 
 func (s *Summary) filter() *bloom.BloomFilter {
@@ -294,10 +362,17 @@ func (s *Summary) filter() *bloom.BloomFilter {
 func (s *Summary) foldGroup(i int32) {
 	key := s.groups[i].key
 	s.fkey = append(s.fkey[:0], key...)
-	s.fold(s.fkey, s.counts[i])
+	var sketch *hll.Sketch
+	if s.distinct.On() {
+		sketch = &s.sketches[i]
+	}
+	s.fold(s.fkey, s.counts[i], sketch)
 	delete(s.index, key)
 	s.counts[i] = -1
 	s.groups[i] = group{}
+	if s.distinct.On() {
+		s.sketches[i] = hll.Sketch{}
+	}
 	s.free = append(s.free, i)
 }
 
@@ -417,6 +492,10 @@ func (s *Summary) RejectedLines() int64 {
 // different dimensions.
 var ErrDimensionMismatch = errors.New("summaries group by different dimensions")
 
+// ErrDistinctMismatch is returned when merging summaries that count the
+// distinct values of different things.
+var ErrDistinctMismatch = errors.New("summaries count different distinct values")
+
 // Merge adds the counts of o to s. Merging the summaries of two inputs gives
 // the summary of both inputs together, within s's cap: totals exact, and
 // every row of its own exact. A group that o folded into an overflow row
@@ -424,6 +503,9 @@ var ErrDimensionMismatch = errors.New("summaries group by different dimensions")
 func (s *Summary) Merge(o *Summary) error {
 	if !slices.Equal(s.dims, o.dims) {
 		return fmt.Errorf("%w: %s and %s", ErrDimensionMismatch, Names(s.dims), Names(o.dims))
+	}
+	if s.distinct != o.distinct {
+		return fmt.Errorf("%w: %q and %q", ErrDistinctMismatch, s.distinct, o.distinct)
 	}
 	if o.folded != nil || len(o.closed) > 0 {
 		for i, c := range s.counts {
@@ -443,12 +525,16 @@ func (s *Summary) Merge(o *Summary) error {
 	for i, c := range o.counts {
 		if c >= 0 {
 			s.key = append(s.key[:0], o.groups[i].key...)
-			s.count(s.key, c)
+			s.count(s.key, c, o.sketch(i))
 		}
 	}
 	for k, i := range o.other {
 		s.key = append(s.key[:0], k...)
-		s.addOther(s.key, o.otherCounts[i])
+		var sketch *hll.Sketch
+		if o.distinct.On() {
+			sketch = &o.otherSketches[i]
+		}
+		s.addOther(s.key, o.otherCounts[i], sketch)
 		s.clock += o.otherCounts[i]
 	}
 	if o.folded != nil {
@@ -470,6 +556,10 @@ func (s *Summary) Merge(o *Summary) error {
 type Row struct {
 	Values []string
 	Count  int64
+	// Sketch holds the distinct values of the requests when the Summary
+	// counts them (see Distinct); nil otherwise. A Summary's rows share
+	// its sketches: they are valid until it changes.
+	Sketch *hll.Sketch
 }
 
 // Rows returns the groups, overflow rows included, sorted by their values,
@@ -478,14 +568,27 @@ func (s *Summary) Rows() []Row {
 	rows := make([]Row, 0, len(s.index)+len(s.other))
 	for i, c := range s.counts {
 		if c >= 0 {
-			rows = append(rows, Row{Values: decodeKey(s.groups[i].key, len(s.dims)), Count: c})
+			rows = append(rows, Row{Values: decodeKey(s.groups[i].key, len(s.dims)), Count: c, Sketch: s.sketch(i)})
 		}
 	}
 	for k, i := range s.other {
-		rows = append(rows, Row{Values: decodeKey(k, len(s.dims)), Count: s.otherCounts[i]})
+		row := Row{Values: decodeKey(k, len(s.dims)), Count: s.otherCounts[i]}
+		if s.distinct.On() {
+			row.Sketch = &s.otherSketches[i]
+		}
+		rows = append(rows, row)
 	}
 	slices.SortFunc(rows, func(a, b Row) int { return slices.Compare(a.Values, b.Values) })
 	return rows
+}
+
+// sketch is the sketch of the group in slot i; nil when s counts no
+// distinct values.
+func (s *Summary) sketch(i int) *hll.Sketch {
+	if !s.distinct.On() {
+		return nil
+	}
+	return &s.sketches[i]
 }
 
 func decodeKey(k string, n int) []string {

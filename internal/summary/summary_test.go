@@ -229,10 +229,10 @@ func TestSummaryMatchesGenerator(t *testing.T) {
 func TestEncode(t *testing.T) {
 	s := New(MustParseDimensions("path,query:ev"))
 	rows := []Row{
-		{[]string{"/a,b", `say "hi"`}, 3},
-		{[]string{" leading", "line\nbreak"}, 2},
-		{[]string{"/caf\xc3\xa9", "<&>"}, 1},
-		{[]string{"/raw\xff", ""}, 1},
+		{Values: []string{"/a,b", `say "hi"`}, Count: 3},
+		{Values: []string{" leading", "line\nbreak"}, Count: 2},
+		{Values: []string{"/caf\xc3\xa9", "<&>"}, Count: 1},
+		{Values: []string{"/raw\xff", ""}, Count: 1},
 	}
 	tests := []struct {
 		format Format
