@@ -31,11 +31,12 @@ func TestMain(m *testing.M) {
 }
 
 func TestUnderLambdaEmulator(t *testing.T) {
-	p, output := localtest.Start(t, ".", local.Config{})
-	ctx := context.Background()
 	// This test invokes the function itself, so its files stay outside the
-	// notification filter: the bridge must not invoke the emulator at the
-	// same time (it takes one invocation at a time).
+	// notification filter, and the rollup sweep is put off past the test's
+	// end: the bridge must not invoke the emulator at the same time (it
+	// takes one invocation at a time).
+	p, output := localtest.Start(t, ".", local.Config{RollupInterval: time.Hour})
+	ctx := context.Background()
 	const dirKey = "direct/my logs/AWSLogs/123456789012/elasticloadbalancing/us-east-1/2026/11/26/"
 	name := func(end, random string) string {
 		return dirKey + "123456789012_elasticloadbalancing_us-east-1_app.pmdp.50dc6c495c0c9188_20261126T" + end + "Z_10.0.1.5_" + random + ".log.gz"
