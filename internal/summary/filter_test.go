@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/pmdp/pmdp/internal/accesslog"
+	"github.com/pmdp/pmdp/internal/errtest"
 )
 
 // Real-format lines for the filter tests: what a load balancer with an
@@ -93,14 +94,7 @@ func TestParseFilter(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f, err := ParseFilter(tt.include, tt.exclude)
 			if tt.wantErr != nil {
-				if err == nil {
-					t.Fatal("no error")
-				}
-				for _, w := range tt.wantErr {
-					if !strings.Contains(err.Error(), w) {
-						t.Errorf("error %q does not mention %q", err, w)
-					}
-				}
+				errtest.Mentions(t, err, tt.wantErr...)
 				return
 			}
 			if err != nil {

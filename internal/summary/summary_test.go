@@ -11,6 +11,7 @@ import (
 
 	"github.com/pmdp/pmdp/internal/accesslog"
 	"github.com/pmdp/pmdp/internal/contract"
+	"github.com/pmdp/pmdp/internal/errtest"
 	"github.com/pmdp/pmdp/internal/loggen"
 )
 
@@ -38,11 +39,7 @@ func TestParseDimensions(t *testing.T) {
 				if err == nil {
 					t.Fatalf("ParseDimensions(%q) = %v, want an error", tt.list, dims)
 				}
-				for _, w := range tt.wantErr {
-					if !strings.Contains(err.Error(), w) {
-						t.Errorf("error %q does not mention %q", err, w)
-					}
-				}
+				errtest.Mentions(t, err, tt.wantErr...)
 				return
 			}
 			if err != nil {
