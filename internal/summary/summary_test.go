@@ -128,6 +128,19 @@ func generated(t testing.TB, seed uint64, n int) [][]byte {
 	return bytes.SplitAfter(bytes.TrimSuffix(buf.Bytes(), []byte("\n")), []byte("\n"))
 }
 
+// parseAll is the records of the lines the parser takes.
+func parseAll(lines [][]byte) []accesslog.Record {
+	var p accesslog.Parser
+	var recs []accesslog.Record
+	for _, l := range lines {
+		var r accesslog.Record
+		if p.Parse(l, &r) == nil {
+			recs = append(recs, r)
+		}
+	}
+	return recs
+}
+
 func summarize(lines [][]byte, dims []Dimension) *Summary {
 	s := New(dims)
 	var p accesslog.Parser
@@ -305,17 +318,9 @@ func TestAddAllocatesOnlyForNewGroups(t *testing.T) {
 }
 
 func BenchmarkAdd(b *testing.B) {
-	lines := generated(b, 5, 10000)
+	recs := parseAll(generated(b, 5, 10000))
 	dims := MustParseDimensions(contract.DefaultGroupBy)
 	s := New(dims)
-	var p accesslog.Parser
-	var recs []accesslog.Record
-	for _, l := range lines {
-		var r accesslog.Record
-		if p.Parse(l, &r) == nil {
-			recs = append(recs, r)
-		}
-	}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		s.Add(&recs[i%len(recs)])
