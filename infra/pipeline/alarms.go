@@ -35,26 +35,16 @@ func (pl *Pipeline) alarms() {
 
 	five := awscdk.Duration_Minutes(jsii.Number(5))
 	alarms := []awscloudwatch.Alarm{
-		awscloudwatch.NewAlarm(pl.Construct, jsii.String("FailureQueueAlarm"), &awscloudwatch.AlarmProps{
-			AlarmDescription: jsii.String("pmdp: a log file could not be summarized, or the rollups could not be swept, after the retries; the event is in the failure queue."),
-			Metric: pl.failureQueue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
+		pl.anyAlarm("FailureQueueAlarm",
+			"pmdp: a log file could not be summarized, or the rollups could not be swept, after the retries; the event is in the failure queue.",
+			pl.failureQueue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
 				Period: five, Statistic: jsii.String("Maximum"),
-			}),
-			Threshold:          jsii.Number(1),
-			EvaluationPeriods:  jsii.Number(1),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-		}),
-		awscloudwatch.NewAlarm(pl.Construct, jsii.String("FunctionErrorAlarm"), &awscloudwatch.AlarmProps{
-			AlarmDescription: jsii.String("pmdp: the function failed on a log file or a rollup sweep (Lambda will retry it)."),
-			Metric: pl.function.MetricErrors(&awscloudwatch.MetricOptions{
+			})),
+		pl.anyAlarm("FunctionErrorAlarm",
+			"pmdp: the function failed on a log file or a rollup sweep (Lambda will retry it).",
+			pl.function.MetricErrors(&awscloudwatch.MetricOptions{
 				Period: five, Statistic: jsii.String("Sum"),
-			}),
-			Threshold:          jsii.Number(1),
-			EvaluationPeriods:  jsii.Number(1),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-		}),
+			})),
 	}
 	if p.HeartbeatPeriod > 0 {
 		alarms = append(alarms, pl.heartbeat())
@@ -64,6 +54,19 @@ func (pl *Pipeline) alarms() {
 			a.AddAlarmAction(awscloudwatchactions.NewSnsAction(pl.alarmTopic))
 		}
 	}
+}
+
+// anyAlarm fires when metric is 1 or more in a period; a period with no
+// data is none.
+func (pl *Pipeline) anyAlarm(id, description string, metric awscloudwatch.IMetric) awscloudwatch.Alarm {
+	return awscloudwatch.NewAlarm(pl.Construct, jsii.String(id), &awscloudwatch.AlarmProps{
+		AlarmDescription:   jsii.String(description),
+		Metric:             metric,
+		Threshold:          jsii.Number(1),
+		EvaluationPeriods:  jsii.Number(1),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
 }
 
 // heartbeat fires when no log file was summarized for HeartbeatPeriod. A

@@ -275,17 +275,9 @@ func (pl *Pipeline) athena() {
 		},
 	})
 
-	results := awss3.NewBucket(pl.Construct, jsii.String("AthenaResultsBucket"), &awss3.BucketProps{
-		Encryption:        awss3.BucketEncryption_S3_MANAGED,
-		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-		EnforceSSL:        jsii.Bool(true),
-		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		RemovalPolicy:     p.RemovalPolicy,
-		LifecycleRules: &[]*awss3.LifecycleRule{{
-			Id:                                  jsii.String("ExpireQueryResults"),
-			Expiration:                          awscdk.Duration_Days(jsii.Number(queryResultDays)),
-			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
-		}},
+	results := pl.privateBucket("AthenaResultsBucket", &awss3.LifecycleRule{
+		Id:         jsii.String("ExpireQueryResults"),
+		Expiration: awscdk.Duration_Days(jsii.Number(queryResultDays)),
 	})
 	workGroup := awsathena.NewCfnWorkGroup(pl.Construct, jsii.String("AthenaWorkGroup"), &awsathena.CfnWorkGroupProps{
 		Name:        jsii.String(p.AthenaDatabaseName),

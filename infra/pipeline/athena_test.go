@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+
+	"github.com/pmdp/pmdp/internal/errtest"
 )
 
 func TestRollupColumns(t *testing.T) {
@@ -46,11 +48,7 @@ func TestRollupColumns(t *testing.T) {
 				if err == nil {
 					t.Fatalf("rollupColumns(%q) = %v, want an error", tt.groupBy, got)
 				}
-				for _, w := range tt.wantErr {
-					if !strings.Contains(err.Error(), w) {
-						t.Errorf("error %q does not mention %q", err, w)
-					}
-				}
+				errtest.Mentions(t, err, tt.wantErr...)
 				return
 			}
 			if err != nil {

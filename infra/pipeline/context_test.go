@@ -10,6 +10,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+
+	"github.com/pmdp/pmdp/internal/errtest"
 )
 
 func TestContextKey(t *testing.T) {
@@ -84,11 +86,7 @@ func TestPropsFromContext(t *testing.T) {
 				if err == nil {
 					t.Fatalf("PropsFromContext = %+v, want an error", *got)
 				}
-				for _, w := range tt.wantErr {
-					if !strings.Contains(err.Error(), w) {
-						t.Errorf("error %q does not mention %q", err, w)
-					}
-				}
+				errtest.Mentions(t, err, tt.wantErr...)
 				return
 			}
 			if err != nil {

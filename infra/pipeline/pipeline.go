@@ -117,26 +117,31 @@ func (pl *Pipeline) buckets() {
 	p := pl.props
 	pl.logBucket = p.LogBucket
 	if pl.logBucket == nil {
-		bucket := awss3.NewBucket(pl.Construct, jsii.String("LogBucket"), &awss3.BucketProps{
-			// Load balancers can deliver logs only to SSE-S3 buckets.
-			Encryption:        awss3.BucketEncryption_S3_MANAGED,
-			BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-			EnforceSSL:        jsii.Bool(true),
-			ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-			RemovalPolicy:     p.RemovalPolicy,
-			LifecycleRules: &[]*awss3.LifecycleRule{{
-				Id:                                  jsii.String("ExpireRawLogs"),
-				Prefix:                              jsii.String(contract.NotificationFilter(p.LogPrefix).Prefix),
-				Expiration:                          awscdk.Duration_Days(jsii.Number(float64(p.RawLogExpirationDays))),
-				AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
-			}},
+		pl.logBucket = pl.privateBucket("LogBucket", &awss3.LifecycleRule{
+			Id:         jsii.String("ExpireRawLogs"),
+			Prefix:     jsii.String(contract.NotificationFilter(p.LogPrefix).Prefix),
+			Expiration: awscdk.Duration_Days(jsii.Number(float64(p.RawLogExpirationDays))),
 		})
-		pl.logBucket = bucket
 	}
 	pl.summaryBucket = p.SummaryBucket
 	if pl.summaryBucket == nil {
 		pl.summaryBucket = pl.logBucket
 	}
+}
+
+// privateBucket is a bucket only this account reaches, over TLS, whose
+// objects expire by rule and whose unfinished uploads are dropped after a
+// day. Load balancers can deliver logs only to SSE-S3 buckets.
+func (pl *Pipeline) privateBucket(id string, rule *awss3.LifecycleRule) awss3.Bucket {
+	rule.AbortIncompleteMultipartUploadAfter = awscdk.Duration_Days(jsii.Number(1))
+	return awss3.NewBucket(pl.Construct, jsii.String(id), &awss3.BucketProps{
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:        jsii.Bool(true),
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		RemovalPolicy:     pl.props.RemovalPolicy,
+		LifecycleRules:    &[]*awss3.LifecycleRule{rule},
+	})
 }
 
 func (pl *Pipeline) collector() {

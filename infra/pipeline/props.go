@@ -288,24 +288,12 @@ func (p Props) settings() contract.Settings {
 func (p Props) withDefaults() Props {
 	fr := p.fixedResponse().WithDefaults()
 	p.FixedResponseStatus, p.FixedResponseContentType = fr.Status, fr.ContentType
-	if p.SslPolicy == "" {
-		p.SslPolicy = DefaultSslPolicy
-	}
-	if p.DesyncMitigationMode == "" {
-		p.DesyncMitigationMode = DefaultDesyncMitigationMode
-	}
-	if p.IdleTimeout == 0 {
-		p.IdleTimeout = DefaultIdleTimeout
-	}
-	if p.LogPrefix == "" {
-		p.LogPrefix = DefaultLogPrefix
-	}
-	if p.RawLogExpirationDays == 0 {
-		p.RawLogExpirationDays = DefaultRawLogExpirationDays
-	}
-	if p.RemovalPolicy == "" {
-		p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
-	}
+	setDefault(&p.SslPolicy, DefaultSslPolicy)
+	setDefault(&p.DesyncMitigationMode, DefaultDesyncMitigationMode)
+	setDefault(&p.IdleTimeout, DefaultIdleTimeout)
+	setDefault(&p.LogPrefix, DefaultLogPrefix)
+	setDefault(&p.RawLogExpirationDays, DefaultRawLogExpirationDays)
+	setDefault(&p.RemovalPolicy, awscdk.RemovalPolicy_RETAIN)
 	s := p.settings().WithDefaults()
 	p.SummaryPrefix, p.GroupBy, p.Format, p.RollupPrefix = s.SummaryPrefix, s.GroupBy, s.Format, s.RollupPrefix
 	if p.RollupDays == 0 {
@@ -314,28 +302,22 @@ func (p Props) withDefaults() Props {
 	if p.MaxGroups == 0 {
 		p.MaxGroups, _ = contract.ParseMaxGroups(contract.DefaultMaxGroups)
 	}
-	if p.RollupInterval == 0 {
-		p.RollupInterval = DefaultRollupInterval
-	}
-	if p.AthenaDatabaseName == "" {
-		p.AthenaDatabaseName = DefaultAthenaDatabaseName
-	}
-	if p.AthenaBytesScannedCutoffMB == 0 {
-		p.AthenaBytesScannedCutoffMB = DefaultAthenaBytesScannedCutoffMB
-	}
-	if p.FunctionMemoryMB == 0 {
-		p.FunctionMemoryMB = DefaultFunctionMemoryMB
-	}
-	if p.FunctionTimeout == 0 {
-		p.FunctionTimeout = DefaultFunctionTimeout
-	}
-	if p.FunctionLogRetention == "" {
-		p.FunctionLogRetention = awslogs.RetentionDays_ONE_MONTH
-	}
-	if p.MaxEventAge == 0 {
-		p.MaxEventAge = DefaultMaxEventAge
-	}
+	setDefault(&p.RollupInterval, DefaultRollupInterval)
+	setDefault(&p.AthenaDatabaseName, DefaultAthenaDatabaseName)
+	setDefault(&p.AthenaBytesScannedCutoffMB, DefaultAthenaBytesScannedCutoffMB)
+	setDefault(&p.FunctionMemoryMB, DefaultFunctionMemoryMB)
+	setDefault(&p.FunctionTimeout, DefaultFunctionTimeout)
+	setDefault(&p.FunctionLogRetention, awslogs.RetentionDays_ONE_MONTH)
+	setDefault(&p.MaxEventAge, DefaultMaxEventAge)
 	return p
+}
+
+// setDefault sets *v to def when *v is the zero value.
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
 }
 
 // Validate checks p as CloudFormation and ALB would, before synth, and

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+
+	"github.com/pmdp/pmdp/internal/errtest"
 )
 
 func TestReportSetting(t *testing.T) {
@@ -26,15 +28,15 @@ func TestReportSetting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checkErr(t, tt.settings.Validate(), tt.wantErr...)
+			errtest.Mentions(t, tt.settings.Validate(), tt.wantErr...)
 		})
 	}
 }
 
 func TestReportSettingNames(t *testing.T) {
 	bad := Settings{Report: "/r"}
-	checkErr(t, bad.ValidateAs(ByField), "Report: ")
-	checkErr(t, bad.ValidateAs(ByFlag), "--report: ")
+	errtest.Mentions(t, bad.ValidateAs(ByField), "Report: ")
+	errtest.Mentions(t, bad.ValidateAs(ByFlag), "--report: ")
 	env := Settings{Report: "report/index.html"}.Env()
 	if env[EnvReport] != "report/index.html" {
 		t.Errorf("Env() = %v, want %s=report/index.html", env, EnvReport)

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/pmdp/pmdp/internal/errtest"
 )
 
 func TestParseGroupBy(t *testing.T) {
@@ -28,7 +30,7 @@ func TestParseGroupBy(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := ParseGroupBy(tt.list)
-			checkErr(t, err, tt.wantErr...)
+			errtest.Mentions(t, err, tt.wantErr...)
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("ParseGroupBy(%q) = %q, want %q", tt.list, got, tt.want)
 			}
@@ -71,7 +73,7 @@ func TestParseFilter(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := ParseFilter(tt.filter)
-			checkErr(t, err, tt.wantErr...)
+			errtest.Mentions(t, err, tt.wantErr...)
 			if !slices.EqualFunc(got, tt.want, func(a, b Clause) bool {
 				return a.Dimension == b.Dimension && slices.Equal(a.Values, b.Values)
 			}) {
@@ -114,7 +116,7 @@ func TestValidateFormat(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "CSV", "json", "xml"} {
-		checkErr(t, ValidateFormat(bad), `"`+bad+`" (want csv or jsonl)`)
+		errtest.Mentions(t, ValidateFormat(bad), `"`+bad+`" (want csv or jsonl)`)
 	}
 }
 
@@ -145,9 +147,9 @@ func TestValidatePrefixes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.validate(tt.prefix)
 			if tt.wantErr == "" {
-				checkErr(t, err)
+				errtest.Mentions(t, err)
 			} else {
-				checkErr(t, err, tt.wantErr)
+				errtest.Mentions(t, err, tt.wantErr)
 			}
 		})
 	}
@@ -169,9 +171,9 @@ func TestValidateSameBucket(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			err := ValidateSameBucket(tt.logPrefix, tt.summaryPrefix)
 			if tt.ok {
-				checkErr(t, err)
+				errtest.Mentions(t, err)
 			} else {
-				checkErr(t, err, "logs would be refused as summaries")
+				errtest.Mentions(t, err, "logs would be refused as summaries")
 			}
 		})
 	}
@@ -223,27 +225,10 @@ func TestFixedResponse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checkErr(t, tt.res.Validate("FixedResponse"), tt.wantErr...)
+			errtest.Mentions(t, tt.res.Validate("FixedResponse"), tt.wantErr...)
 		})
 	}
 	if got := (FixedResponse{}).WithDefaults(); got != (FixedResponse{Status: 204, ContentType: "text/plain"}) {
 		t.Errorf("WithDefaults() = %+v", got)
-	}
-}
-
-// checkErr fails t unless err mentions each of want, or, with no want,
-// unless err is nil.
-func checkErr(t *testing.T, err error, want ...string) {
-	t.Helper()
-	switch {
-	case len(want) == 0 && err != nil:
-		t.Errorf("error %q, want none", err)
-	case len(want) > 0 && err == nil:
-		t.Errorf("no error, want one mentioning %q", want)
-	}
-	for _, w := range want {
-		if err != nil && !strings.Contains(err.Error(), w) {
-			t.Errorf("error %q does not mention %q", err, w)
-		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/pmdp/pmdp/internal/errtest"
 )
 
 // Every field of Settings has its row in the table, pointing at that
@@ -84,7 +86,7 @@ func TestValidate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			checkErr(t, tt.settings.Validate(), tt.wantErr...)
+			errtest.Mentions(t, tt.settings.Validate(), tt.wantErr...)
 		})
 	}
 }

@@ -179,6 +179,30 @@ func generated(t *testing.T, seed uint64, lines int, args ...string) (log []byte
 	return buf.Bytes(), perDate
 }
 
+// handleGenerated gives a function configured by env (its environment
+// variables) a generated log of seed and lines, and returns the test
+// environment, the summaries the function wrote by key, and what
+// summarize prints with flags for each UTC date.
+func handleGenerated(t *testing.T, env map[string]string, seed uint64, lines int, flags ...string) (e *testEnv, got, perDate map[string]string) {
+	t.Helper()
+	cfg, err := process.ConfigFromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	e = newEnv(t, cfg)
+	log, perDate := generated(t, seed, lines, flags...)
+	key := awsDir + albName
+	e.put(key, loggen.Gzip(log))
+	e.handle(event(logBucket, key))
+	return e, e.objects(logBucket, "summaries/"), perDate
+}
+
+// summaryKey is the key of the summary of date that the function writes
+// for albName in format.
+func summaryKey(date string, format summary.Format) string {
+	return "summaries/dt=" + date + "/" + strings.TrimSuffix(albName, ".log.gz") + format.Extension()
+}
+
 func TestSummarizesEachDate(t *testing.T) {
 	e := newEnv(t, process.DefaultConfig())
 	log, want := generated(t, 1, 5000)
@@ -191,7 +215,7 @@ func TestSummarizesEachDate(t *testing.T) {
 	got := e.objects(logBucket, "summaries/")
 	wantObjects := map[string]string{}
 	for d, csv := range want {
-		wantObjects["summaries/dt="+d+"/"+strings.TrimSuffix(albName, ".log.gz")+".csv"] = csv
+		wantObjects[summaryKey(d, summary.CSV)] = csv
 	}
 	if !reflect.DeepEqual(keys(got), keys(wantObjects)) {
 		t.Fatalf("summary keys %q, want %q", keys(got), keys(wantObjects))
@@ -258,18 +282,9 @@ func findLog(t *testing.T, logs *localtest.Output, msg string) map[string]any {
 // the rejected ones: in the log line, the metadata and the metrics.
 func TestFiltered(t *testing.T) {
 	env := map[string]string{contract.EnvExclude: "bot=yes", contract.EnvInclude: "method=GET|POST"}
-	cfg, err := process.ConfigFromEnv(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newEnv(t, cfg)
-	log, want := generated(t, 9, 4000, "--exclude", "bot=yes", "--include", "method=GET|POST")
-	key := awsDir + albName
-	e.put(key, loggen.Gzip(log))
-	e.handle(event(logBucket, key))
-	got := e.objects(logBucket, "summaries/")
+	e, got, want := handleGenerated(t, env, 9, 4000, "--exclude", "bot=yes", "--include", "method=GET|POST")
 	for d, csv := range want {
-		if k := "summaries/dt=" + d + "/" + strings.TrimSuffix(albName, ".log.gz") + ".csv"; got[k] != csv {
+		if k := summaryKey(d, summary.CSV); got[k] != csv {
 			t.Errorf("%s:\n%s\ndiffers from summarize with the same filters:\n%s", k, got[k], csv)
 		}
 	}
@@ -319,19 +334,10 @@ func TestFiltered(t *testing.T) {
 // log line, the metadata and the metrics.
 func TestCapped(t *testing.T) {
 	env := map[string]string{contract.EnvMaxGroups: "50"}
-	cfg, err := process.ConfigFromEnv(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newEnv(t, cfg)
-	log, want := generated(t, 4, 4000, "--max-groups", "50")
-	key := awsDir + albName
-	e.put(key, loggen.Gzip(log))
-	e.handle(event(logBucket, key))
-	got := e.objects(logBucket, "summaries/")
+	e, got, want := handleGenerated(t, env, 4, 4000, "--max-groups", "50")
 	var metaOther int64
 	for d, csv := range want {
-		k := "summaries/dt=" + d + "/" + strings.TrimSuffix(albName, ".log.gz") + ".csv"
+		k := summaryKey(d, summary.CSV)
 		if got[k] != csv {
 			t.Errorf("%s:\n%s\ndiffers from summarize with the same cap:\n%s", k, got[k], csv)
 		}
@@ -365,18 +371,9 @@ func TestCapped(t *testing.T) {
 // same --distinct, and says what it counts in the metadata.
 func TestDistinct(t *testing.T) {
 	env := map[string]string{contract.EnvDistinct: "visitor", contract.EnvGroupBy: "date,status"}
-	cfg, err := process.ConfigFromEnv(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newEnv(t, cfg)
-	log, want := generated(t, 5, 3000, "--distinct", "visitor", "--group-by", "date,status")
-	key := awsDir + albName
-	e.put(key, loggen.Gzip(log))
-	e.handle(event(logBucket, key))
-	got := e.objects(logBucket, "summaries/")
+	e, got, want := handleGenerated(t, env, 5, 3000, "--distinct", "visitor", "--group-by", "date,status")
 	for d, csv := range want {
-		k := "summaries/dt=" + d + "/" + strings.TrimSuffix(albName, ".log.gz") + ".csv"
+		k := summaryKey(d, summary.CSV)
 		if !strings.HasPrefix(csv, "date,status,count,distinct,distinct_hll\n") {
 			t.Fatalf("summarize --distinct wrote %.100q", csv)
 		}
@@ -707,7 +704,7 @@ func TestJSONLines(t *testing.T) {
 				t.Fatalf("summarize --format jsonl for %s, line %d: %q is not a row with hour and count (%v)", d, i+1, l, err)
 			}
 		}
-		wantObjects["summaries/dt="+d+"/"+strings.TrimSuffix(albName, ".log.gz")+".jsonl"] = w
+		wantObjects[summaryKey(d, summary.JSONL)] = w
 	}
 	got := e.objects(logBucket, "summaries/")
 	if !reflect.DeepEqual(keys(got), keys(wantObjects)) {

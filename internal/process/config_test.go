@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/pmdp/pmdp/internal/contract"
+	"github.com/pmdp/pmdp/internal/errtest"
 	"github.com/pmdp/pmdp/internal/summary"
 )
 
@@ -55,14 +56,7 @@ func TestNewConfig(t *testing.T) {
 				tt.check(t, cfg)
 				return
 			}
-			if err == nil {
-				t.Fatal("no error")
-			}
-			for _, w := range tt.wantErr {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not mention %q", err, w)
-				}
-			}
+			errtest.Mentions(t, err, tt.wantErr...)
 		})
 	}
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/pmdp/pmdp/internal/browsertest"
 	"github.com/pmdp/pmdp/internal/objstore"
+	"github.com/pmdp/pmdp/internal/summary"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/report.png, the README's picture of a report")
@@ -176,7 +177,7 @@ func expect(rows []testRow, from, to int) view {
 		for _, id := range strings.Split(r.visitors, ",") {
 			dayVisitors[r.day][id] = true
 		}
-		for column, value := range map[string]string{"path": validText(r.path), "status": r.status, "host": r.host, "query:ev": r.ev} {
+		for column, value := range map[string]string{"path": summary.JSONText(r.path), "status": r.status, "host": r.host, "query:ev": r.ev} {
 			add(key{column, value}, r.day, r)
 		}
 	}

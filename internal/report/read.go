@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/objstore"
@@ -136,7 +135,7 @@ func (b *Builder) Add(r io.Reader, f summary.Format, name, folderDate string) er
 			continue
 		}
 		for i, v := range rec.values {
-			rec.values[i] = validText(v)
+			rec.values[i] = summary.JSONText(v)
 		}
 		if err := b.add(date, cols.groups, rec); err != nil {
 			return fmt.Errorf("%s:%d: %w", name, rows.line(), err)
@@ -369,24 +368,4 @@ func parseCount(name, s string) (int64, error) {
 		return 0, fmt.Errorf("%s %q is not a whole number", name, s)
 	}
 	return n, nil
-}
-
-// validText is v with each byte that is not part of valid UTF-8 replaced
-// by U+FFFD, as encoding/json and so the rollups write it: the same value
-// read from CSV and from JSON Lines is then one value.
-func validText(v string) string {
-	if utf8.ValidString(v) {
-		return v
-	}
-	var b strings.Builder
-	for i := 0; i < len(v); {
-		r, size := utf8.DecodeRuneInString(v[i:])
-		if r == utf8.RuneError && size == 1 {
-			b.WriteRune(utf8.RuneError)
-		} else {
-			b.WriteString(v[i : i+size])
-		}
-		i += size
-	}
-	return b.String()
 }

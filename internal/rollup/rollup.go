@@ -32,7 +32,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/pmdp/pmdp/internal/objstore"
 	"github.com/pmdp/pmdp/internal/summary"
@@ -349,7 +348,7 @@ func (b *Builder) merge(ctx context.Context, date string, inputs []objstore.Obje
 					return fmt.Errorf("%s: %w", name, err)
 				}
 				for i, j := range project {
-					values[i] = jsonText(row[j])
+					values[i] = summary.JSONText(row[j])
 				}
 				if !b.Distinct.On() {
 					merged.AddCount(values, n)
@@ -406,25 +405,4 @@ func formatOf(key string) (summary.Format, bool) {
 		return summary.JSONL, true
 	}
 	return "", false
-}
-
-// jsonText is v as a JSON string holds it: each byte that is not part of
-// valid UTF-8 becomes U+FFFD, as encoding/json writes it. Applied before
-// merging, a value read from CSV (raw bytes) and the same value read from
-// JSON Lines land in one group instead of two rows that print alike.
-func jsonText(v string) string {
-	if utf8.ValidString(v) {
-		return v
-	}
-	var b strings.Builder
-	for i := 0; i < len(v); {
-		r, size := utf8.DecodeRuneInString(v[i:])
-		if r == utf8.RuneError && size == 1 {
-			b.WriteRune(utf8.RuneError)
-		} else {
-			b.WriteString(v[i : i+size])
-		}
-		i += size
-	}
-	return b.String()
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pmdp/pmdp/internal/errtest"
 	"github.com/pmdp/pmdp/internal/objstore"
 	"github.com/pmdp/pmdp/internal/objstoretest"
 	"github.com/pmdp/pmdp/internal/summary"
@@ -433,11 +434,7 @@ func TestMixedInputs(t *testing.T) {
 				if err == nil {
 					t.Fatalf("no error; rollup %+v", res)
 				}
-				for _, w := range tt.wantErr {
-					if !strings.Contains(err.Error(), w) {
-						t.Errorf("error %q does not contain %q", err, w)
-					}
-				}
+				errtest.Mentions(t, err, tt.wantErr...)
 				if rows, _ := e.rollup(date); rows != nil {
 					t.Errorf("a failed build wrote %q", rows)
 				}

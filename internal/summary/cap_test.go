@@ -313,11 +313,7 @@ func TestMergeCapped(t *testing.T) {
 		dims := MustParseDimensions(capGroupBys[rnd.IntN(len(capGroupBys))])
 		groups, perTime := exact(t, reqs, dims)
 		maxGroups := 1 + rnd.IntN(200)
-		parts := make([][]request, 1+rnd.IntN(5))
-		for _, r := range reqs {
-			i := rnd.IntN(len(parts))
-			parts[i] = append(parts[i], r)
-		}
+		parts := split(rnd, reqs)
 		t.Run(fmt.Sprintf("seed %d %s cap %d, %d parts", seed, Names(dims), maxGroups, len(parts)), func(t *testing.T) {
 			merged := NewMaxGroups(dims, maxGroups)
 			for _, p := range parts {
@@ -401,11 +397,7 @@ func TestAddCountCapped(t *testing.T) {
 		}
 		groups, perTime := exact(t, reqs, dims)
 		maxGroups := 1 + rnd.IntN(200)
-		parts := make([][]request, 1+rnd.IntN(5))
-		for _, r := range reqs {
-			i := rnd.IntN(len(parts))
-			parts[i] = append(parts[i], r)
-		}
+		parts := split(rnd, reqs)
 		t.Run(fmt.Sprintf("seed %d cap %d, %d parts, summed down %v", seed, maxGroups, len(parts), summedDown), func(t *testing.T) {
 			merged := NewMaxGroups(dims, maxGroups)
 			for _, p := range parts {
@@ -603,4 +595,14 @@ func BenchmarkAddFlood(b *testing.B) {
 		}
 		s.Add(&flood)
 	}
+}
+
+// split deals reqs at random into one to five parts.
+func split(rnd *rand.Rand, reqs []request) [][]request {
+	parts := make([][]request, 1+rnd.IntN(5))
+	for _, r := range reqs {
+		i := rnd.IntN(len(parts))
+		parts[i] = append(parts[i], r)
+	}
+	return parts
 }

@@ -198,3 +198,23 @@ func jsonText(s string) string {
 	json.Unmarshal(b, &out)
 	return out
 }
+
+func TestJSONText(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"valid", "/café", "/café"},
+		{"empty", "", ""},
+		{"one bad byte", "/a\xffb", "/a\uFFFDb"},
+		{"each bad byte its own mark", "\xff\xfe", "\uFFFD\uFFFD"},
+		{"cut rune", "caf\xc3", "caf\uFFFD"},
+		{"mark itself", "\uFFFD", "\uFFFD"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := JSONText(tc.in); got != tc.want {
+				t.Errorf("JSONText(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+			if got, json := JSONText(tc.in), jsonText(tc.in); got != json {
+				t.Errorf("JSONText(%q) = %q, encoding/json holds %q", tc.in, got, json)
+			}
+		})
+	}
+}

@@ -103,11 +103,26 @@ func MustParseDimensions(list string) []Dimension {
 // extractor appends dimension values of records to a buffer, caching the
 // formatted date and hour because consecutive lines nearly always share them.
 type extractor struct {
-	day, hour       int64
-	dayText         []byte
-	hourText        []byte
-	scratch         []byte
-	haveDay, haveHr bool
+	day, hour periodText
+	scratch   []byte
+}
+
+// periodText is the text of the last period (a day, an hour) formatted.
+type periodText struct {
+	period int64
+	text   []byte
+	have   bool
+}
+
+// of is the text of the period of seconds that holds t, formatted with
+// layout in UTC; it formats only when t is in another period than the last.
+func (p *periodText) of(t time.Time, seconds int64, layout string) []byte {
+	period := floorDiv(t.Unix(), seconds)
+	if !p.have || period != p.period {
+		p.period, p.have = period, true
+		p.text = t.UTC().AppendFormat(p.text[:0], layout)
+	}
+	return p.text
 }
 
 var dash = []byte("-")
@@ -117,9 +132,9 @@ var dash = []byte("-")
 func (x *extractor) appendValue(dst []byte, d Dimension, r *accesslog.Record) []byte {
 	switch d.kind {
 	case dimDate:
-		return append(dst, x.date(r.Time)...)
+		return append(dst, x.day.of(r.Time, 86400, "2006-01-02")...)
 	case dimHour:
-		return append(dst, x.hourOf(r.Time)...)
+		return append(dst, x.hour.of(r.Time, 3600, "2006-01-02T15")...)
 	case dimQuery:
 		if r.Malformed() {
 			return dst
@@ -191,24 +206,6 @@ func orDash(b []byte) []byte {
 		return dash
 	}
 	return b
-}
-
-func (x *extractor) date(t time.Time) []byte {
-	day := floorDiv(t.Unix(), 86400)
-	if !x.haveDay || day != x.day {
-		x.day, x.haveDay = day, true
-		x.dayText = t.UTC().AppendFormat(x.dayText[:0], "2006-01-02")
-	}
-	return x.dayText
-}
-
-func (x *extractor) hourOf(t time.Time) []byte {
-	hour := floorDiv(t.Unix(), 3600)
-	if !x.haveHr || hour != x.hour {
-		x.hour, x.haveHr = hour, true
-		x.hourText = t.UTC().AppendFormat(x.hourText[:0], "2006-01-02T15")
-	}
-	return x.hourText
 }
 
 func floorDiv(a, b int64) int64 {

@@ -2,7 +2,9 @@ package summary
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -192,17 +194,7 @@ func TestMergeDistinct(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := NewReader(&buf, CSV)
-			for {
-				values, n, err := r.Read()
-				if err != nil {
-					break
-				}
-				sketch, err := r.Sketch()
-				if err != nil {
-					t.Fatal(err)
-				}
-				s.AddRow(values, n, sketch)
-			}
+			addRows(t, r, s)
 			s.EndInput(false)
 		}
 		checkUnion(t, s, 3000, 4000)
@@ -213,6 +205,25 @@ func TestMergeDistinct(t *testing.T) {
 			t.Errorf("Merge = %v, want ErrDistinctMismatch naming both", err)
 		}
 	})
+}
+
+// addRows adds each row r reads, with its sketch, to s.
+func addRows(t *testing.T, r *Reader, s *Summary) {
+	t.Helper()
+	for {
+		values, n, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		sketch, err := r.Sketch()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.AddRow(values, n, sketch)
+	}
 }
 
 func checkUnion(t *testing.T, s *Summary, union, requests int64) {
@@ -244,17 +255,7 @@ func TestDistinctRoundTrip(t *testing.T) {
 			text := buf.String()
 			r := NewReader(&buf, f)
 			back := NewDistinct(dims, 12, visitor)
-			for {
-				values, n, err := r.Read()
-				if err != nil {
-					break
-				}
-				sketch, err := r.Sketch()
-				if err != nil {
-					t.Fatal(err)
-				}
-				back.AddRow(values, n, sketch)
-			}
+			addRows(t, r, back)
 			if !r.Distinct() {
 				t.Error("Reader does not see the distinct columns")
 			}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/hll"
@@ -31,6 +33,27 @@ func ParseFormat(name string) (Format, error) {
 
 // Extension is the file name extension for f, with its dot.
 func (f Format) Extension() string { return "." + string(f) }
+
+// JSONText is v as a JSON string holds it: each byte that is not part of
+// valid UTF-8 becomes U+FFFD, as encoding/json writes it. A value read
+// from CSV (raw bytes) and the same value read from JSON Lines are then
+// one value, not two that print alike.
+func JSONText(v string) string {
+	if utf8.ValidString(v) {
+		return v
+	}
+	var b strings.Builder
+	for i := 0; i < len(v); {
+		r, size := utf8.DecodeRuneInString(v[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(v[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
 
 // Header is the column names: the dimensions, then "count", then
 // "distinct" and "distinct_hll" when s counts distinct values.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pmdp/pmdp/internal/accesslog"
 	"github.com/pmdp/pmdp/internal/contract"
+	"github.com/pmdp/pmdp/internal/errtest"
 	"github.com/pmdp/pmdp/internal/loggen"
 )
 
@@ -38,11 +39,7 @@ func TestParseDimensions(t *testing.T) {
 				if err == nil {
 					t.Fatalf("ParseDimensions(%q) = %v, want an error", tt.list, dims)
 				}
-				for _, w := range tt.wantErr {
-					if !strings.Contains(err.Error(), w) {
-						t.Errorf("error %q does not mention %q", err, w)
-					}
-				}
+				errtest.Mentions(t, err, tt.wantErr...)
 				return
 			}
 			if err != nil {
@@ -129,6 +126,19 @@ func generated(t testing.TB, seed uint64, n int) [][]byte {
 		t.Fatal(err)
 	}
 	return bytes.SplitAfter(bytes.TrimSuffix(buf.Bytes(), []byte("\n")), []byte("\n"))
+}
+
+// parseAll is the records of the lines the parser takes.
+func parseAll(lines [][]byte) []accesslog.Record {
+	var p accesslog.Parser
+	var recs []accesslog.Record
+	for _, l := range lines {
+		var r accesslog.Record
+		if p.Parse(l, &r) == nil {
+			recs = append(recs, r)
+		}
+	}
+	return recs
 }
 
 func summarize(lines [][]byte, dims []Dimension) *Summary {
@@ -308,17 +318,9 @@ func TestAddAllocatesOnlyForNewGroups(t *testing.T) {
 }
 
 func BenchmarkAdd(b *testing.B) {
-	lines := generated(b, 5, 10000)
+	recs := parseAll(generated(b, 5, 10000))
 	dims := MustParseDimensions(contract.DefaultGroupBy)
 	s := New(dims)
-	var p accesslog.Parser
-	var recs []accesslog.Record
-	for _, l := range lines {
-		var r accesslog.Record
-		if p.Parse(l, &r) == nil {
-			recs = append(recs, r)
-		}
-	}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		s.Add(&recs[i%len(recs)])
