@@ -36,7 +36,10 @@ FUZZ_TARGETS := \
 	./internal/accesslog:FuzzParseLenient \
 	./internal/summary:FuzzQueryValue \
 	./internal/summary:FuzzReaderRoundTrip \
-	./internal/logkey:FuzzClassify
+	./internal/logkey:FuzzClassify \
+	./internal/hll:FuzzUnmarshalBinary \
+	./internal/contract:FuzzParseGroupBy \
+	./internal/contract:FuzzParseFilter
 
 .PHONY: all test fmt-check vet unit infra-test fuzz lint bench build lambda tools local e2e synth bootstrap deploy diff destroy clean distclean
 
