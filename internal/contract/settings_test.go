@@ -59,6 +59,7 @@ func TestValidate(t *testing.T) {
 		{"one prefix for both", Settings{SummaryPrefix: "out/", RollupPrefix: "out/"}, []string{EnvRollupPrefix + ": ", "overlap"}},
 		{"a window of one day", Settings{RollupDays: "1"}, nil},
 		{"a window of no days", Settings{RollupDays: "0"}, []string{EnvRollupDays + ": ", `"0"`, "from 1 to 366"}},
+		{"a window of a leap year", Settings{RollupDays: "366"}, nil},
 		{"a window over a year", Settings{RollupDays: "367"}, []string{EnvRollupDays, "from 1 to 366"}},
 		{"a window that is not a number", Settings{RollupDays: "3d"}, []string{EnvRollupDays, `"3d"`}},
 		{"a cap of one group", Settings{MaxGroups: "1"}, nil},
