@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -243,6 +244,37 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+func TestParseErrorText(t *testing.T) {
+	const prefix = `http 2026-11-26T00:00:01.000000Z app/p/0 1.2.3.4:5 - -1 -1 -1 `
+	parse := func(format Format, line string) error {
+		p := Parser{Format: format}
+		var r Record
+		return p.Parse([]byte(line), &r)
+	}
+	long := strings.Repeat("x", 64)
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"value shown whole", fieldError("time", []byte(long)), `time: invalid field "` + long + `"`},
+		{"longer value shortened", fieldError("time", []byte(long+"y")), `time: invalid field "` + long + `…"`},
+		{"too few ALB fields", parse(FormatALB, prefix+`204 - 1`), "too few fields: 11, need at least 13"},
+		{"too few Classic fields", parse(FormatClassic, `2015-05-13T23:39:43.945958Z lb 192.168.131.39:2817 10.0.0.1:80 0.000073 0.001048 0.000057 200 200 0 29`), "too few fields: 11, need at least 12"},
+		{"bare quote", parse(FormatALB, prefix+`204 - 1 2 "GET / HTTP/1.1"x "-"`), "column 88: quoted field not followed by a space"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.err == nil {
+				t.Fatal("no error")
+			}
+			if got := tt.err.Error(); got != tt.want {
+				t.Errorf("Error() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 // TestParseLenient shows the policy at work: a field that counting does
 // not need never rejects its line, whatever it holds.
 func TestParseLenient(t *testing.T) {
@@ -289,6 +321,24 @@ func TestParseLenient(t *testing.T) {
 		}},
 		{"unreadable request_creation_time", `http 2026-11-26T00:00:01.000000Z app/p/0 1.2.3.4:5 - -1 -1 -1 204 - 1 2 "GET / HTTP/1.1" "-" - - - "-" "-" "-" 0 yesterday "fixed-response"`, map[string]string{
 			"RequestCreationTime": "<zero>", "ActionsExecuted": "fixed-response", "MatchedRulePriority": "0",
+		}},
+		{"port at the top of the range, and one past it", line("203.0.113.9:65535", "10.0.0.1:65536", "0.1", "0.1", "0.1", "200", "200", "1", "2"), map[string]string{
+			"Client": "203.0.113.9", "ClientPort": "65535", "Target": "10.0.0.1:65536", "TargetPort": "0",
+		}},
+		{"port without a host", line(":80", "[]:443", "0.1", "0.1", "0.1", "200", "200", "1", "2"), map[string]string{
+			"Client": "", "ClientPort": "80", "Target": "", "TargetPort": "443",
+		}},
+		{"nine-digit status codes, and ten", line("1.2.3.4:5", "-", "0.1", "0.1", "0.1", "123456789", "1234567890", "1", "2"), map[string]string{
+			"ELBStatusCode": "123456789", "TargetStatusCode": "0",
+		}},
+		{"eighteen-digit byte count, and nineteen", line("1.2.3.4:5", "-", "0.1", "0.1", "0.1", "200", "200", "999999999999999999", "1000000000000000000"), map[string]string{
+			"ReceivedBytes": "999999999999999999", "SentBytes": "0",
+		}},
+		{"line ending at the user agent", `2014-02-15T23:39:43.945958Z my-test-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000073 0.001048 0.000057 200 200 0 29 "GET http://www.example.com:80/ HTTP/1.1" "curl/7.38.0"`, map[string]string{
+			"Format": "classic", "UserAgent": "curl/7.38.0", "SSLCipher": "<nil>", "SSLProtocol": "<nil>",
+		}},
+		{"line ending at the cipher", `2014-02-15T23:39:43.945958Z my-test-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000073 0.001048 0.000057 200 200 0 29 "GET https://www.example.com:443/ HTTP/1.1" "curl/7.38.0" ECDHE-RSA-AES128-GCM-SHA256`, map[string]string{
+			"Format": "classic", "UserAgent": "curl/7.38.0", "SSLCipher": "ECDHE-RSA-AES128-GCM-SHA256", "SSLProtocol": "<nil>",
 		}},
 		{"line ending at the request", `2014-02-15T23:39:43.945958Z my-test-loadbalancer 192.168.131.39:2817 10.0.0.1:80 0.000073 0.001048 0.000057 200 200 0 29 "GET http://www.example.com:80/ HTTP/1.1"`, map[string]string{
 			"Format": "classic", "URL": "http://www.example.com:80/", "UserAgent": "<nil>",
@@ -423,6 +473,8 @@ func TestSplitRequest(t *testing.T) {
 		{"ALB malformed", "- http://h:80- -", "<nil>", "http://h:80-", "<nil>"},
 		{"Classic malformed", "- - - ", "<nil>", "<nil>", "<nil>"},
 		{"method only", "GET", "GET", "<nil>", "<nil>"},
+		{"empty method", " /p HTTP/1.1", "", "/p", "HTTP/1.1"},
+		{"empty URL", "GET  HTTP/1.1", "GET", "", "HTTP/1.1"},
 		{"empty", "", "<nil>", "<nil>", "<nil>"},
 	}
 	str := func(b []byte) string {
@@ -453,6 +505,10 @@ func TestParseTime(t *testing.T) {
 		{"2018-07-02T22:23:00.000+02:00", "2018-07-02T20:23:00Z"},
 		{"2024-02-29T00:00:00Z", "2024-02-29T00:00:00Z"},
 		{"2023-02-29T00:00:00Z", ""},
+		{"2000-02-29T00:00:00Z", "2000-02-29T00:00:00Z"}, // divisible by 400: leap
+		{"1900-02-29T00:00:00Z", ""},                     // by 100 only: not
+		{"2018-01-01T00:00:00Z", "2018-01-01T00:00:00Z"},
+		{"2018-12-31T23:59:59Z", "2018-12-31T23:59:59Z"},
 		{"2018-07-02T24:00:00Z", ""},
 		{"2018-07-02T22:23:00.Z", ""},
 		{"2018-07-02T22:23:00.1234567890Z", ""},
@@ -479,6 +535,7 @@ func TestParseSeconds(t *testing.T) {
 		{"0.000073", 73 * time.Microsecond},
 		{"1.5", 1500 * time.Millisecond},
 		{"12", 12 * time.Second},
+		{"123456789", 123456789 * time.Second},
 		{"0.0000000019", 1}, // past nanoseconds: dropped
 		{"-1", Unmeasured},
 		{"-", Unmeasured},

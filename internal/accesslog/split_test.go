@@ -29,6 +29,8 @@ func TestSplit(t *testing.T) {
 		{"leading space inside quotes", `" example.com" x`, []string{" example.com", "x"}, nil},
 		{"trailing newline", "a b\n", []string{"a", "b"}, nil},
 		{"trailing CRLF", "a \"b\"\r\n", []string{"a", "b"}, nil},
+		{"newline only", "\n", nil, nil},
+		{"escape first in a quoted field", `"\"a" b`, []string{`\"a`, "b"}, nil},
 		{"double space gives an empty field", "a  b", []string{"a", "", "b"}, nil},
 		{"trailing space gives an empty field", "a ", []string{"a", ""}, nil},
 		{"unterminated", `a "b c`, nil, ErrUnterminatedQuote},
@@ -91,6 +93,8 @@ func TestSplitURL(t *testing.T) {
 		{"no scheme, :// later", "/r?u=http://x", "", "/r", "u=http://x"},
 		{"asterisk", "*", "", "*", ""},
 		{"malformed ALB URL", "http://h:80-", "h", "", ""},
+		{"empty host", "http:///p?q", "", "/p", "q"},
+		{"port without a host", "http://:80/p", "", "/p", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
