@@ -39,7 +39,8 @@ FUZZ_TARGETS := \
 	./internal/logkey:FuzzClassify \
 	./internal/hll:FuzzUnmarshalBinary \
 	./internal/contract:FuzzParseGroupBy \
-	./internal/contract:FuzzParseFilter
+	./internal/contract:FuzzParseFilter \
+	./internal/contract:FuzzBackfillRange
 
 .PHONY: all test fmt-check vet unit infra-test fuzz lint bench build lambda tools local e2e synth bootstrap deploy diff destroy clean distclean
 

@@ -64,3 +64,39 @@ func FuzzParseFilter(f *testing.F) {
 		}
 	})
 }
+
+// FuzzBackfillRange: a range that NewBackfillInput accepts gives dates that
+// all lie under its DatePrefix and are covered by a batch of the same
+// range, and the input validates; a key's date, when KeyDate finds one, is
+// a real date that the folder path spells.
+func FuzzBackfillRange(f *testing.F) {
+	f.Add("2025-03-07", "2025-03-09", "p/2025/03/08/f")
+	f.Add("2024-12-31", "2025-01-01", "2025/01/01/f")
+	f.Add("2025-02-28", "2025-02-29", "p/2025/02/29/f")
+	f.Add("2025-3-7", "", "p/2025/13/01/f")
+	f.Fuzz(func(t *testing.T, from, to, key string) {
+		if date, ok := KeyDate(key); ok {
+			folder := strings.ReplaceAll(date, "-", "/") + "/"
+			if !strings.Contains(key, folder) {
+				t.Fatalf("KeyDate(%q) = %q, which the key does not spell", key, date)
+			}
+		}
+		in, err := NewBackfillInput(from, to)
+		if err != nil {
+			return
+		}
+		if err := in.Validate(); err != nil {
+			t.Fatalf("NewBackfillInput(%q, %q) does not validate: %v", from, to, err)
+		}
+		batch := BackfillBatchInput{Op: BackfillOp, Bucket: "b", From: from, To: to}
+		for _, d := range []string{in.Dates[0], in.Dates[len(in.Dates)-1]} {
+			key := "p/" + strings.ReplaceAll(d, "-", "/") + "/f"
+			if !strings.HasPrefix(strings.TrimPrefix(key, "p/"), in.DatePrefix) {
+				t.Fatalf("date %s is not under prefix %q", d, in.DatePrefix)
+			}
+			if !batch.Covers(key) {
+				t.Fatalf("a batch of %s to %s does not cover %q", from, to, key)
+			}
+		}
+	})
+}
