@@ -133,12 +133,9 @@ func (d *Display) Refresh() {
 
 // Above returns a writer to w for lines that should appear above the live
 // line: each write first clears the live line, and a write that ends a
-// line draws it again below. Writes through it are serialized with the
-// display's own. Without a live line it writes to w unchanged.
+// line draws it again below. Writes through it are serialized with each
+// other and with the display's own, so goroutines can share it.
 func (d *Display) Above(w io.Writer) io.Writer {
-	if !d.opts.Terminal {
-		return w
-	}
 	return aboveWriter{d, w}
 }
 
@@ -153,7 +150,7 @@ func (a aboveWriter) Write(p []byte) (int, error) {
 	defer d.mu.Unlock()
 	d.clear()
 	n, err := a.w.Write(p)
-	if !d.ended && d.updated && bytes.HasSuffix(p, []byte("\n")) {
+	if d.opts.Terminal && !d.ended && d.updated && bytes.HasSuffix(p, []byte("\n")) {
 		d.draw(d.opts.Now(), true)
 	}
 	return n, err
