@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -144,6 +145,38 @@ func TestProcessParallelUsage(t *testing.T) {
 			if want := "pmdp process: --parallel " + n + ": want at least 1 object at a time"; !strings.Contains(stderr.String(), want) {
 				t.Errorf("stderr lacks %q:\n%s", want, &stderr)
 			}
+		})
+	}
+}
+
+// BenchmarkProcessParallel processes 200 generated logs of 1000 lines on
+// versitygw one at a time and 2 and 4 at once, into a new summary bucket
+// each run (rollups included), and reports files per second. versitygw
+// runs on the same machine and takes its share of the CPUs. Skipped
+// without PMDP_VERSITYGW:
+//
+//	PMDP_VERSITYGW=$PWD/.local/versitygw-v1.8.0/versitygw go test -run '^$' -bench ProcessParallel -benchtime 3x ./internal/cli
+func BenchmarkProcessParallel(b *testing.B) {
+	const files = 200
+	client := versityGW(b, "logs")
+	generatedLogs(b, client, files, 1000)
+	run := 0
+	for _, parallel := range []int{1, 2, 4} {
+		b.Run(fmt.Sprintf("parallel=%d", parallel), func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				run++
+				bucket := fmt.Sprintf("summaries-%d", run)
+				if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				args := []string{"process", "--parallel", fmt.Sprint(parallel), "--summary-bucket", bucket, "s3://logs/" + logsPrefix}
+				if code := Main(args, nil, io.Discard, io.Discard); code != 0 {
+					b.Fatalf("exit %d", code)
+				}
+			}
+			b.ReportMetric(float64(files*b.N)/b.Elapsed().Seconds(), "files/s")
 		})
 	}
 }
