@@ -33,6 +33,7 @@ var commands = []*command{
 	{"summarize", "[flags] PATH...", "count requests in ALB or Classic ELB access logs", summarizeHelp, (*env).summarizeFlags},
 	{"generate", "[flags]", "write a realistic ALB access log and its expected counts", generateHelp, (*env).generateFlags},
 	{"process", "[flags] S3URL...", "summarize log objects in S3 as the function does (reprocess, backfill)", processHelp, (*env).processFlags},
+	{"backfill", "[flags]", "reprocess months of logs on AWS Step Functions, showing progress", backfillHelp, (*env).backfillFlags},
 	{"rollup", "[flags] LOCATION", "build the daily rollups of the summaries in S3 or a directory", rollupHelp, (*env).rollupFlags},
 	{"report", "[flags] SOURCE...", "write one HTML page that shows summaries or rollups", reportHelp, (*env).reportFlags},
 	{"local", "[flags]", "run the whole pipeline on this machine", localHelp, (*env).localFlags},
@@ -76,6 +77,11 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	terminal       bool // stderr is a terminal: progress lines are drawn there
+
+	// For tests of backfill: a Step Functions client and a clock in place
+	// of AWS's and the real one, when not nil.
+	sfnClient func(ctx context.Context, region string) (stepFunctions, error)
+	clock     clock
 }
 
 func (e *env) main(args []string) int {

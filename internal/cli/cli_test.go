@@ -97,6 +97,7 @@ func TestGolden(t *testing.T) {
 		{"help local", []string{"help", "local"}, "", 0},
 		{"help generate", []string{"help", "generate"}, "", 0},
 		{"help process", []string{"help", "process"}, "", 0},
+		{"help backfill", []string{"help", "backfill"}, "", 0},
 		{"help rollup", []string{"help", "rollup"}, "", 0},
 		{"rollup bad flags", []string{"rollup", "--date", "2026-11-31", "--since", "2026-11-01", "--group-by", "date,colour", "--rollup-prefix", "rollups", "--max-groups", "none", "--distinct", "ip"}, "", 2},
 		{"rollup until before since", []string{"rollup", "--since", "2026-11-02", "--until", "2026-11-01", "$DIR", "$DIR"}, "", 2},

@@ -6,15 +6,20 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"maps"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/logkey"
 	"github.com/pmdp/pmdp/internal/objstore"
 	"github.com/pmdp/pmdp/internal/process"
+	"github.com/pmdp/pmdp/internal/progress"
 	"github.com/pmdp/pmdp/internal/s3event"
 )
 
@@ -40,8 +45,16 @@ Then it builds the daily rollup of every date it wrote summaries for, as
 'pmdp rollup' does (the function does this at once for dates its hourly
 sweep no longer covers), so a late or failed file reaches the rollups too.
 
-Ctrl-C stops it between objects, saying how far it got; running the same
-command again finishes the work (reprocessing rewrites the same objects).
+It processes --parallel objects at once (default: one per CPU) and shows
+its progress on stderr: objects done of those listed so far, failures,
+the rate and the time left (a live line on a terminal, a line every 10 s
+otherwise). The summaries are the same whatever the parallelism: each
+depends on its object alone. For months of logs, 'pmdp backfill' runs the
+same work on AWS Step Functions instead.
+
+Ctrl-C stops it, abandoning the objects under way, saying how far it got;
+running the same command again finishes the work (reprocessing rewrites
+the same objects).
 
 Examples:
   pmdp process s3://my-logs/logs/AWSLogs/123456789012/elasticloadbalancing/us-east-1/2026/11/26/
@@ -54,6 +67,7 @@ Flags:
 type processOpts struct {
 	settings contract.Settings
 	events   string
+	parallel int
 }
 
 func (e *env) processFlags(fs *flag.FlagSet) func([]string) int {
@@ -67,12 +81,22 @@ func (e *env) processFlags(fs *flag.FlagSet) func([]string) int {
 	fs.StringVar(&o.settings.Distinct, "distinct", "", distinctUsage+" ("+contract.EnvDistinct+")")
 	fs.StringVar(&o.settings.RollupPrefix, "rollup-prefix", contract.DefaultRollupPrefix, "`prefix` of the rollup keys ("+contract.EnvRollupPrefix+")")
 	fs.StringVar(&o.events, "events", "", "read the objects from the S3 notifications in `FILE` (- for stdin)")
+	fs.IntVar(&o.parallel, "parallel", runtime.NumCPU(), "process this many `objects` at once (default: one per CPU)")
+	// The number of CPUs differs from machine to machine; the help says
+	// what it means instead.
+	fs.Lookup("parallel").DefValue = "0"
 	return func(targets []string) int { return e.process(o, targets) }
 }
 
 // s3Object is one object to process, or every access log under a prefix
 // when key is "" or ends in "/".
 type s3Object struct{ bucket, key string }
+
+func (o s3Object) isPrefix() bool { return o.key == "" || strings.HasSuffix(o.key, "/") }
+
+// maxFailuresNamed bounds the failed objects listed again at the end; each
+// was reported when it failed.
+const maxFailuresNamed = 20
 
 func (e *env) process(o *processOpts, targets []string) int {
 	var usage []error
@@ -90,6 +114,9 @@ func (e *env) process(o *processOpts, targets []string) int {
 	}
 	if len(targets) == 0 && o.events == "" {
 		usage = append(usage, errors.New("no s3:// URL and no --events file given"))
+	}
+	if o.parallel < 1 {
+		usage = append(usage, fmt.Errorf("--parallel %d: want at least 1 object at a time", o.parallel))
 	}
 	if len(usage) > 0 {
 		return e.usageError("process", usage...)
@@ -110,49 +137,23 @@ func (e *env) process(o *processOpts, targets []string) int {
 		fmt.Fprintf(e.stderr, "pmdp process: %v\n", err)
 		return 1
 	}
-	p := &process.Processor{Store: store, Config: cfg}
-
-	done, failed := 0, 0
-	touched := map[string][]string{} // summary bucket -> dates written
-	for _, obj := range objects {
-		if ctx.Err() != nil {
-			break
-		}
-		keys := []string{obj.key}
-		if obj.key == "" || strings.HasSuffix(obj.key, "/") {
-			if keys, err = listAccessLogs(ctx, store, obj.bucket, obj.key); err != nil {
-				fmt.Fprintf(e.stderr, "pmdp process: %v\n", err)
-				failed++
-				continue
-			}
-			if len(keys) == 0 {
-				fmt.Fprintf(e.stderr, "pmdp process: s3://%s/%s: no access logs under this prefix\n", obj.bucket, obj.key)
-			}
-		}
-		for _, key := range keys {
-			if ctx.Err() != nil {
-				break
-			}
-			rep, ok := e.processOne(ctx, p, obj.bucket, key)
-			if !ok {
-				failed++
-				continue
-			}
-			done++
-			out := cmp.Or(cfg.SummaryBucket, obj.bucket)
-			for _, d := range rep.Dates {
-				if !slices.Contains(touched[out], d) {
-					touched[out] = append(touched[out], d)
-				}
-			}
-		}
+	run := &processRun{
+		store:   store,
+		p:       &process.Processor{Store: store, Config: cfg},
+		display: e.progress("pmdp process", "objects"),
+		touched: map[string][]string{},
 	}
+	run.stdout, run.stderr = run.display.Above(e.stdout), run.display.Above(e.stderr)
+	run.all(ctx, objects, o.parallel)
+	run.display.Finish(run.counts)
+
 	if ctx.Err() != nil {
-		fmt.Fprintf(e.stderr, "pmdp process: interrupted after %d object(s); the same command again finishes the work\n", done)
+		fmt.Fprintf(e.stderr, "pmdp process: interrupted after %d object(s); the same command again finishes the work\n", run.counts.Done-run.counts.Failed)
 		return 1
 	}
-	for _, bucket := range slices.Sorted(maps.Keys(touched)) {
-		dates := slices.Sorted(slices.Values(touched[bucket]))
+	failed := run.counts.Failed
+	for _, bucket := range slices.Sorted(maps.Keys(run.touched)) {
+		dates := slices.Sorted(slices.Values(run.touched[bucket]))
 		if n := e.buildRollups(ctx, cfg.Rollups(store, bucket), "s3://"+bucket+"/", dates); n > 0 {
 			fmt.Fprintf(e.stderr, "pmdp process: %d rollup(s) failed; 'pmdp rollup' builds them again\n", n)
 			failed += n
@@ -163,10 +164,162 @@ func (e *env) process(o *processOpts, targets []string) int {
 		return 1
 	}
 	if failed > 0 {
-		fmt.Fprintf(e.stderr, "pmdp process: %d object(s) failed\n", failed)
+		fmt.Fprintf(e.stderr, "pmdp process: %d object(s) failed", failed)
+		if len(run.failures) > 0 {
+			fmt.Fprint(e.stderr, "; the same command again retries them:")
+		}
+		fmt.Fprintln(e.stderr)
+		for i, f := range run.failures {
+			if i == maxFailuresNamed {
+				fmt.Fprintf(e.stderr, "  and %d more, named above\n", len(run.failures)-i)
+				break
+			}
+			fmt.Fprintf(e.stderr, "  %s\n", f)
+		}
 		return 1
 	}
 	return 0
+}
+
+// progress returns a display of a run's progress on standard error: a
+// live line when it is a terminal, plain lines otherwise.
+func (e *env) progress(label, unit string) *progress.Display {
+	opts := progress.Options{Out: e.stderr, Label: label, Unit: unit, Terminal: e.terminal}
+	if e.terminal {
+		opts.Width, _ = progress.Terminal(e.stderr)
+	}
+	return progress.New(opts)
+}
+
+// processRun is one run of 'pmdp process': its objects, processed by
+// several workers at once, and what they have done.
+type processRun struct {
+	store          objstore.S3
+	p              *process.Processor
+	display        *progress.Display
+	stdout, stderr io.Writer // above the display
+
+	mu       sync.Mutex
+	counts   progress.Counts
+	failures []string            // s3:// URLs of the objects and prefixes that failed, sorted at the end
+	touched  map[string][]string // summary bucket -> dates written
+}
+
+// all processes objects, listing each prefix, with parallel workers. The
+// order of the work does not matter: each object's summaries depend on it
+// alone, and the rollups are built after all of them.
+func (r *processRun) all(ctx context.Context, objects []s3Object, parallel int) {
+	r.counts = progress.Counts{Listing: true}
+	r.display.Update(r.counts)
+	keys := make(chan s3Object)
+	var workers sync.WaitGroup
+	for range parallel {
+		workers.Go(func() {
+			for obj := range keys {
+				if ctx.Err() == nil {
+					r.one(ctx, obj)
+				}
+			}
+		})
+	}
+	stopTicking := r.tick()
+	for _, obj := range objects {
+		if ctx.Err() != nil {
+			break
+		}
+		if !obj.isPrefix() {
+			r.found(1)
+			keys <- obj
+			continue
+		}
+		found, err := listAccessLogs(ctx, r.store, obj.bucket, obj.key)
+		if err != nil {
+			fmt.Fprintf(r.stderr, "pmdp process: %v\n", err)
+			r.found(1) // the prefix stands for what it holds
+			r.finished("s3://"+obj.bucket+"/"+obj.key, false)
+			continue
+		}
+		if len(found) == 0 {
+			fmt.Fprintf(r.stderr, "pmdp process: s3://%s/%s: no access logs under this prefix\n", obj.bucket, obj.key)
+		}
+		r.found(len(found))
+		for _, k := range found {
+			if ctx.Err() != nil {
+				break
+			}
+			keys <- s3Object{obj.bucket, k}
+		}
+	}
+	close(keys)
+	r.mu.Lock()
+	r.counts.Listing = false
+	r.display.Update(r.counts)
+	r.mu.Unlock()
+	workers.Wait()
+	stopTicking()
+	slices.Sort(r.failures)
+}
+
+// tick refreshes the display every second, so that the rate and the time
+// left move while a large object takes long; the function it returns
+// stops it.
+func (r *processRun) tick() (stop func()) {
+	done := make(chan struct{})
+	ticker := time.NewTicker(time.Second)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-ticker.C:
+				r.display.Refresh()
+			case <-done:
+				return
+			}
+		}
+	})
+	return func() {
+		ticker.Stop()
+		close(done)
+		wg.Wait()
+	}
+}
+
+// found adds n objects to the total.
+func (r *processRun) found(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.counts.Total += n
+	r.display.Update(r.counts)
+}
+
+// finished counts one object, or a prefix that could not be listed, done.
+func (r *processRun) finished(url string, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !ok {
+		r.counts.Failed++
+		r.failures = append(r.failures, url)
+	}
+	r.counts.Done++
+	r.display.Update(r.counts)
+}
+
+func (r *processRun) one(ctx context.Context, obj s3Object) {
+	rep, ok := r.processOne(ctx, obj.bucket, obj.key)
+	if ok {
+		out := cmp.Or(r.p.Config.SummaryBucket, obj.bucket)
+		r.mu.Lock()
+		for _, d := range rep.Dates {
+			if !slices.Contains(r.touched[out], d) {
+				r.touched[out] = append(r.touched[out], d)
+			}
+		}
+		r.mu.Unlock()
+	}
+	if !ok && ctx.Err() != nil {
+		return // interrupted, not failed: the same command again does it
+	}
+	r.finished("s3://"+obj.bucket+"/"+obj.key, ok)
 }
 
 // readEvents returns the objects named in the S3 notifications in the
@@ -192,22 +345,22 @@ func (e *env) readEvents(name string) ([]s3Object, error) {
 	return objects, nil
 }
 
-func (e *env) processOne(ctx context.Context, p *process.Processor, bucket, key string) (process.Report, bool) {
-	rep, err := p.Process(ctx, bucket, key)
+func (r *processRun) processOne(ctx context.Context, bucket, key string) (process.Report, bool) {
+	rep, err := r.p.Process(ctx, bucket, key)
 	url := "s3://" + bucket + "/" + key
 	switch {
 	case err != nil:
-		fmt.Fprintf(e.stderr, "pmdp process: %v\n", err)
+		fmt.Fprintf(r.stderr, "pmdp process: %v\n", err)
 		return rep, false
 	case rep.Outcome == process.Skipped:
-		fmt.Fprintf(e.stderr, "pmdp process: %s: skipped: not an access log (%s)\n", url, rep.Kind)
+		fmt.Fprintf(r.stderr, "pmdp process: %s: skipped: not an access log (%s)\n", url, rep.Kind)
 	case rep.Outcome == process.Gone:
-		fmt.Fprintf(e.stderr, "pmdp process: %s: skipped: the object is gone\n", url)
-	case p.Config.Filter.KeepsAll():
-		fmt.Fprintf(e.stdout, "%s: %d lines, %d rejected, %d requests -> %s\n",
+		fmt.Fprintf(r.stderr, "pmdp process: %s: skipped: the object is gone\n", url)
+	case r.p.Config.Filter.KeepsAll():
+		fmt.Fprintf(r.stdout, "%s: %d lines, %d rejected, %d requests -> %s\n",
 			url, rep.Stats.Lines, rep.Stats.Rejected, rep.Requests, strings.Join(rep.Outputs, ", "))
 	default:
-		fmt.Fprintf(e.stdout, "%s: %d lines, %d rejected, %d filtered out, %d requests -> %s\n",
+		fmt.Fprintf(r.stdout, "%s: %d lines, %d rejected, %d filtered out, %d requests -> %s\n",
 			url, rep.Stats.Lines, rep.Stats.Rejected, rep.Stats.Filtered, rep.Requests, strings.Join(rep.Outputs, ", "))
 	}
 	return rep, true

@@ -215,15 +215,16 @@ func TestProcessStopsWhenInterrupted(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	e := &env{ctx: ctx, stdout: &stdout, stderr: &stderr}
 	// The prefix lists a1, then b2; it is given twice.
-	code := e.main([]string{"process", "s3://logs/" + processDir, "s3://logs/" + processDir})
+	code := e.main([]string{"process", "--parallel", "1", "s3://logs/" + processDir, "s3://logs/" + processDir})
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}
-	// One line for the object that was interrupted, one for the whole run:
-	// nothing after the interruption was tried.
+	// One line for the object that was interrupted, the progress summary,
+	// one for the whole run: nothing after the interruption was tried.
 	lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")
-	if len(lines) != 2 || !strings.Contains(lines[0], path.Base(processName("a1"))) ||
-		!strings.HasPrefix(lines[1], "pmdp process: interrupted after 0 object(s)") {
+	if len(lines) != 3 || !strings.Contains(lines[0], path.Base(processName("a1"))) ||
+		!strings.HasPrefix(lines[1], "pmdp process: 0 of 2 objects done, 0 failed") ||
+		!strings.HasPrefix(lines[2], "pmdp process: interrupted after 0 object(s)") {
 		t.Errorf("stderr, want the interrupted object and the interruption:\n%s", &stderr)
 	}
 	mu.Lock()

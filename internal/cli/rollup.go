@@ -151,7 +151,7 @@ func (e *env) rollup(o *rollupOpts, args []string) int {
 // stdout, and a progress line on stderr when it is a terminal. It returns
 // how many dates failed.
 func (e *env) buildRollups(ctx context.Context, b *rollup.Builder, describe string, dates []string) (failed int) {
-	p := &progress{out: e.stderr, on: e.terminal, total: len(dates)}
+	p := &rollupProgress{out: e.stderr, on: e.terminal, total: len(dates)}
 	b.Progress = p.input
 	_, _ = b.BuildAll(ctx, dates, func(r rollup.Result, err error) {
 		p.clear()
@@ -176,9 +176,9 @@ func (e *env) buildRollups(ctx context.Context, b *rollup.Builder, describe stri
 	return failed
 }
 
-// progress draws one line on a terminal, rewritten in place: how many
+// rollupProgress draws one line on a terminal, rewritten in place: how many
 // dates are done, and the inputs read of the date being built.
-type progress struct {
+type rollupProgress struct {
 	out         io.Writer
 	on          bool
 	total, done int
@@ -186,7 +186,7 @@ type progress struct {
 	last        time.Time
 }
 
-func (p *progress) input(date string, read, total int) {
+func (p *rollupProgress) input(date string, read, total int) {
 	if !p.on || (read < total && time.Since(p.last) < 100*time.Millisecond) {
 		return
 	}
@@ -195,7 +195,7 @@ func (p *progress) input(date string, read, total int) {
 	p.drawn = true
 }
 
-func (p *progress) clear() {
+func (p *rollupProgress) clear() {
 	if p.drawn {
 		fmt.Fprint(p.out, "\r\x1b[K")
 		p.drawn = false

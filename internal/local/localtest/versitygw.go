@@ -21,7 +21,7 @@ import (
 // tests of S3 behaviour that gofakes3 lacks, such as racing conditional
 // writes on a server that handles requests in parallel. Without
 // PMDP_VERSITYGW the test is skipped.
-func VersityGW(t *testing.T, buckets ...string) *s3.Client {
+func VersityGW(t testing.TB, buckets ...string) *s3.Client {
 	t.Helper()
 	bin := os.Getenv("PMDP_VERSITYGW")
 	if bin == "" {
