@@ -20,16 +20,20 @@ const (
 
 // alarms watches the failure queue, the function's errors and, with
 // HeartbeatPeriod, the function's silence, and sends the alarms to the
-// given topic or to a new one that mails AlarmEmail.
+// given topic or to a new one, which mails AlarmEmail if given. An alarm
+// always has a topic to go to, so that subscribing to it later is all it
+// takes to hear of it; a topic costs nothing until it delivers.
 func (pl *Pipeline) alarms() {
 	p := pl.props
 	pl.alarmTopic = p.AlarmTopic
-	if p.AlarmEmail != "" {
+	if pl.alarmTopic == nil {
 		topic := awssns.NewTopic(pl.Construct, jsii.String("AlarmTopic"), &awssns.TopicProps{
 			DisplayName: jsii.String("pmdp alarms"),
 			EnforceSSL:  jsii.Bool(true),
 		})
-		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(p.AlarmEmail), nil))
+		if p.AlarmEmail != "" {
+			topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(p.AlarmEmail), nil))
+		}
 		pl.alarmTopic = topic
 	}
 
@@ -49,10 +53,8 @@ func (pl *Pipeline) alarms() {
 	if p.HeartbeatPeriod > 0 {
 		alarms = append(alarms, pl.heartbeat())
 	}
-	if pl.alarmTopic != nil {
-		for _, a := range alarms {
-			a.AddAlarmAction(awscloudwatchactions.NewSnsAction(pl.alarmTopic))
-		}
+	for _, a := range alarms {
+		a.AddAlarmAction(awscloudwatchactions.NewSnsAction(pl.alarmTopic))
 	}
 }
 

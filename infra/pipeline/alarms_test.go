@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,4 +45,31 @@ func TestHeartbeatAlarm(t *testing.T) {
 		"Threshold": 1, "ComparisonOperator": "LessThanThreshold", "TreatMissingData": "breaching",
 		"AlarmActions": []any{topic},
 	})
+}
+
+// Without AlarmTopic, the alarms go to a topic of the construct's own,
+// with nobody subscribed unless AlarmEmail says who: an alarm always has
+// an action (AWS Control Tower's CT.CLOUDWATCH.PR.1), and subscribing
+// later needs no deploy.
+func TestAlarmsAlwaysHaveATopic(t *testing.T) {
+	synthesized := synth(t, nil)
+	tm := synthesized.template
+	topicID, topic := tm.one(t, "AWS::SNS::Topic")
+	if props(topic)["DisplayName"] != "pmdp alarms" {
+		t.Errorf("topic %v", props(topic))
+	}
+	if n := len(tm.resources("AWS::SNS::Subscription")); n != 0 {
+		t.Errorf("%d subscriptions without AlarmEmail, want 0", n)
+	}
+	alarms := tm.resources("AWS::CloudWatch::Alarm")
+	if len(alarms) != 2 {
+		t.Errorf("%d alarms, want 2", len(alarms))
+	}
+	for id, a := range alarms {
+		jsonEq(t, id+" actions", props(a)["AlarmActions"], []any{ref(topicID)})
+	}
+	_, policy := tm.one(t, "AWS::SNS::TopicPolicy")
+	if doc, _ := json.Marshal(props(policy)); !strings.Contains(string(doc), `"aws:SecureTransport":"false"`) {
+		t.Errorf("topic policy does not deny plain HTTP: %s", doc)
+	}
 }

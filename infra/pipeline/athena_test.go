@@ -231,6 +231,7 @@ func TestAthena(t *testing.T) {
 	jsonEq(t, "results bucket", map[string]any{
 		"BucketEncryption": p["BucketEncryption"], "PublicAccessBlockConfiguration": p["PublicAccessBlockConfiguration"],
 		"LifecycleConfiguration": p["LifecycleConfiguration"], "OwnershipControls": p["OwnershipControls"],
+		"VersioningConfiguration": p["VersioningConfiguration"],
 	}, map[string]any{
 		"BucketEncryption": map[string]any{"ServerSideEncryptionConfiguration": []any{
 			map[string]any{"ServerSideEncryptionByDefault": map[string]any{"SSEAlgorithm": "AES256"}},
@@ -241,8 +242,9 @@ func TestAthena(t *testing.T) {
 		"LifecycleConfiguration": map[string]any{"Rules": []any{map[string]any{
 			"Id": "ExpireQueryResults", "ExpirationInDays": 7, "Status": "Enabled",
 			"AbortIncompleteMultipartUpload": map[string]any{"DaysAfterInitiation": 1},
-		}}},
-		"OwnershipControls": map[string]any{"Rules": []any{map[string]any{"ObjectOwnership": "BucketOwnerEnforced"}}},
+		}, oldVersionsRule}},
+		"VersioningConfiguration": map[string]any{"Status": "Enabled"},
+		"OwnershipControls":       map[string]any{"Rules": []any{map[string]any{"ObjectOwnership": "BucketOwnerEnforced"}}},
 	})
 	if results["DeletionPolicy"] != "Retain" {
 		t.Errorf("results bucket deletion policy %v, want RemovalPolicy's default, Retain", results["DeletionPolicy"])

@@ -104,10 +104,15 @@ func (pl *Pipeline) network() {
 	vpc := awsec2.NewVpc(pl.Construct, jsii.String("Vpc"), &awsec2.VpcProps{
 		MaxAzs:      jsii.Number(2),
 		NatGateways: jsii.Number(0),
+		// Public: the subnets route to the internet gateway, so the load
+		// balancer in them is reachable. Nothing else is ever launched
+		// there, and the load balancer gets its addresses whatever this
+		// says, so no instance is handed a public address by accident.
 		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{{
-			Name:       jsii.String("Public"),
-			SubnetType: awsec2.SubnetType_PUBLIC,
-			CidrMask:   jsii.Number(24),
+			Name:                jsii.String("Public"),
+			SubnetType:          awsec2.SubnetType_PUBLIC,
+			CidrMask:            jsii.Number(24),
+			MapPublicIpOnLaunch: jsii.Bool(false),
 		}},
 	})
 	pl.vpc = vpc
@@ -129,9 +134,19 @@ func (pl *Pipeline) buckets() {
 	}
 }
 
+// NoncurrentVersionDays is how long a created bucket keeps an object's
+// version after it was overwritten or deleted (or expired by rule): a week
+// to notice a mistake and undo it. Logs and summaries are written once,
+// so only rollups, which sweeps rewrite, and the report leave old versions
+// behind in the normal course.
+const NoncurrentVersionDays = 7
+
 // privateBucket is a bucket only this account reaches, over TLS, whose
 // objects expire by rule and whose unfinished uploads are dropped after a
-// day. Load balancers can deliver logs only to SSE-S3 buckets.
+// day. It is versioned, and the versions an overwrite, a deletion or the
+// rule's expiry leaves behind are deleted NoncurrentVersionDays later
+// (then the delete markers left alone, too). Load balancers can deliver
+// logs only to SSE-S3 buckets.
 func (pl *Pipeline) privateBucket(id string, rule *awss3.LifecycleRule) awss3.Bucket {
 	rule.AbortIncompleteMultipartUploadAfter = awscdk.Duration_Days(jsii.Number(1))
 	return awss3.NewBucket(pl.Construct, jsii.String(id), &awss3.BucketProps{
@@ -140,7 +155,12 @@ func (pl *Pipeline) privateBucket(id string, rule *awss3.LifecycleRule) awss3.Bu
 		EnforceSSL:        jsii.Bool(true),
 		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
 		RemovalPolicy:     pl.props.RemovalPolicy,
-		LifecycleRules:    &[]*awss3.LifecycleRule{rule},
+		Versioned:         jsii.Bool(true),
+		LifecycleRules: &[]*awss3.LifecycleRule{rule, {
+			Id:                          jsii.String("ExpireOldVersions"),
+			NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(NoncurrentVersionDays)),
+			ExpiredObjectDeleteMarker:   jsii.Bool(true),
+		}},
 	})
 }
 
@@ -387,7 +407,8 @@ func (pl *Pipeline) Function() awslambda.Function { return pl.function }
 // FailureQueue holds the events the function failed on after its retries.
 func (pl *Pipeline) FailureQueue() awssqs.Queue { return pl.failureQueue }
 
-// AlarmTopic receives the alarms; nil when none was asked for.
+// AlarmTopic receives the alarms: Props.AlarmTopic, or the topic the
+// construct created (subscribed to AlarmEmail, if given).
 func (pl *Pipeline) AlarmTopic() awssns.ITopic { return pl.alarmTopic }
 
 // CollectorURL is where clients send events: https://<DomainName>/e, or

@@ -21,10 +21,18 @@ import (
 	"github.com/pmdp/pmdp/internal/summary"
 )
 
+// oldVersionsRule is the lifecycle rule of every versioned bucket the
+// construct creates: what an overwrite, a deletion or an expiry leaves
+// behind goes a week later, the delete markers after it.
+var oldVersionsRule = map[string]any{
+	"Id": "ExpireOldVersions", "Status": "Enabled", "ExpiredObjectDeleteMarker": true,
+	"NoncurrentVersionExpiration": map[string]any{"NoncurrentDays": 7},
+}
+
 func TestDefaultStack(t *testing.T) {
 	tm := synth(t, nil).template
 
-	t.Run("network: two public subnets, no NAT, no targets", func(t *testing.T) {
+	t.Run("network: two public subnets that give out no addresses, no NAT, no targets", func(t *testing.T) {
 		if n := len(tm.resources("AWS::EC2::NatGateway")); n != 0 {
 			t.Errorf("%d NAT gateways", n)
 		}
@@ -35,9 +43,28 @@ func TestDefaultStack(t *testing.T) {
 		if len(subnets) != 2 {
 			t.Errorf("%d subnets, want 2", len(subnets))
 		}
-		for id, s := range subnets {
-			if props(s)["MapPublicIpOnLaunch"] != true {
-				t.Errorf("subnet %s is not public", id)
+		// Public: routed to the internet gateway. Nothing launched there
+		// gets a public address by default (AWS Control Tower's
+		// CT.EC2.PR.11); the load balancer gets its own regardless.
+		toGateway := map[string]bool{}
+		for _, r := range tm.resources("AWS::EC2::Route") {
+			if props(r)["DestinationCidrBlock"] == "0.0.0.0/0" && props(r)["GatewayId"] != nil {
+				toGateway[props(r)["RouteTableId"].(map[string]any)["Ref"].(string)] = true
+			}
+		}
+		for _, a := range tm.resources("AWS::EC2::SubnetRouteTableAssociation") {
+			subnet := props(a)["SubnetId"].(map[string]any)["Ref"].(string)
+			if !toGateway[props(a)["RouteTableId"].(map[string]any)["Ref"].(string)] {
+				t.Errorf("subnet %s has no route to the internet gateway", subnet)
+			}
+			delete(subnets, subnet)
+		}
+		for id := range subnets {
+			t.Errorf("subnet %s has no route table", id)
+		}
+		for id, s := range tm.resources("AWS::EC2::Subnet") {
+			if props(s)["MapPublicIpOnLaunch"] != false {
+				t.Errorf("subnet %s: MapPublicIpOnLaunch %v, want false", id, props(s)["MapPublicIpOnLaunch"])
 			}
 		}
 		_, sg := tm.one(t, "AWS::EC2::SecurityGroup")
@@ -77,7 +104,7 @@ func TestDefaultStack(t *testing.T) {
 			}}})
 	})
 
-	t.Run("log bucket: SSE-S3, private, TLS only, expiring raw logs, retained", func(t *testing.T) {
+	t.Run("log bucket: SSE-S3, private, TLS only, expiring raw logs, versions kept a week, retained", func(t *testing.T) {
 		id, b := tm.named(t, "AWS::S3::Bucket", "PipelineLogBucket")
 		p := props(b)
 		jsonEq(t, "encryption", p["BucketEncryption"], map[string]any{"ServerSideEncryptionConfiguration": []any{
@@ -86,10 +113,11 @@ func TestDefaultStack(t *testing.T) {
 		jsonEq(t, "public access block", p["PublicAccessBlockConfiguration"], map[string]any{
 			"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true,
 		})
+		jsonEq(t, "versioning", p["VersioningConfiguration"], map[string]any{"Status": "Enabled"})
 		jsonEq(t, "lifecycle", p["LifecycleConfiguration"], map[string]any{"Rules": []any{map[string]any{
 			"Id": "ExpireRawLogs", "Prefix": "logs/AWSLogs/", "ExpirationInDays": 90, "Status": "Enabled",
 			"AbortIncompleteMultipartUpload": map[string]any{"DaysAfterInitiation": 1},
-		}}})
+		}, oldVersionsRule}})
 		if b["DeletionPolicy"] != "Retain" || b["UpdateReplacePolicy"] != "Retain" {
 			t.Errorf("deletion policy %v / %v, want Retain", b["DeletionPolicy"], b["UpdateReplacePolicy"])
 		}
@@ -151,9 +179,7 @@ func TestDefaultStack(t *testing.T) {
 			if p["Threshold"] != 1.0 || p["ComparisonOperator"] != "GreaterThanOrEqualToThreshold" || p["TreatMissingData"] != "notBreaching" {
 				t.Errorf("alarm %v", p)
 			}
-			if _, ok := p["AlarmActions"]; ok {
-				t.Error("alarm actions without a topic")
-			}
+			jsonEq(t, "alarm actions (the construct's own topic)", p["AlarmActions"], []any{ref(idOf(tm, t, "AWS::SNS::Topic"))})
 		}
 		if !metrics["ApproximateNumberOfMessagesVisible"] || !metrics["Errors"] {
 			t.Errorf("alarm metrics %v", metrics)

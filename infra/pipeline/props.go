@@ -174,11 +174,11 @@ type Props struct {
 	// Default: 6 hours.
 	MaxEventAge time.Duration
 
-	// AlarmTopic receives the alarms. Default: none, unless AlarmEmail
-	// is set.
+	// AlarmTopic receives the alarms. Default: a new topic (the
+	// AlarmTopicArn output), subscribed to AlarmEmail if set.
 	AlarmTopic awssns.ITopic
-	// AlarmEmail subscribes this address to a new alarm topic. Default:
-	// none.
+	// AlarmEmail subscribes this address to the new alarm topic. Default:
+	// none, nobody is subscribed.
 	AlarmEmail string
 	// HeartbeatPeriod adds an alarm that fires when the function has not
 	// run for this long: no log file was delivered, because no request

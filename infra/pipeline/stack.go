@@ -74,6 +74,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 	output("SummaryBucketName", "Bucket receiving the summaries, under "+p.SummaryPrefix(), p.SummaryBucket().BucketName())
 	output("FunctionName", "Function summarizing each log file and sweeping the daily rollups", p.Function().FunctionName())
 	output("FailureQueueUrl", "Events the function failed on after its retries", p.FailureQueue().QueueUrl())
+	output("AlarmTopicArn", "The alarms go to this SNS topic: subscribe to it to hear of them", p.AlarmTopic().TopicArn())
 	output("RollupPrefix", "Where the daily rollups are, in the summary bucket", jsii.String(p.RollupPrefix()))
 	if p.RollupTable() != nil {
 		output("AthenaDatabase", "Glue database of the rollups table", p.AthenaDatabase().Ref())

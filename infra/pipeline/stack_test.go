@@ -24,14 +24,15 @@ func TestStackOutputs(t *testing.T) {
 	tm := templateOf(t, stack)
 	outputs := tm["Outputs"].(map[string]any)
 	for _, name := range []string{"CollectorUrl", "LoadBalancerDnsName", "LogBucketName", "SummaryBucketName", "FunctionName", "FailureQueueUrl",
-		"RollupPrefix", "AthenaDatabase", "AthenaTable", "AthenaWorkGroup"} {
+		"AlarmTopicArn", "RollupPrefix", "AthenaDatabase", "AthenaTable", "AthenaWorkGroup"} {
 		if _, ok := outputs[name]; !ok {
 			t.Errorf("no output %s (have %v)", name, keysOf(outputs))
 		}
 	}
 	dbID, _ := tm.one(t, "AWS::Glue::Database")
 	wgID, _ := tm.one(t, "AWS::Athena::WorkGroup")
-	for name, want := range map[string]any{"AthenaDatabase": ref(dbID), "AthenaTable": "rollups", "AthenaWorkGroup": ref(wgID), "RollupPrefix": "rollups/"} {
+	topicID, _ := tm.one(t, "AWS::SNS::Topic")
+	for name, want := range map[string]any{"AlarmTopicArn": ref(topicID), "AthenaDatabase": ref(dbID), "AthenaTable": "rollups", "AthenaWorkGroup": ref(wgID), "RollupPrefix": "rollups/"} {
 		if o, ok := outputs[name].(map[string]any); ok {
 			jsonEq(t, name, o["Value"], want)
 		}
