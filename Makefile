@@ -21,6 +21,14 @@ VERSITYGW_VERSION := v1.8.0
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 VERSITYGW := .local/versitygw-$(VERSITYGW_VERSION)/versitygw
 RIE := .local/aws-lambda-rie-$(RIE_VERSION)/aws-lambda-rie
+TOXIPROXY_VERSION := v2.5.0
+TOXIPROXY := .local/toxiproxy-$(TOXIPROXY_VERSION)/server
+# The tests that run the function under the Lambda emulator run the arm64
+# bootstrap `make lambda` builds, under Debian's qemu-user-static
+# (qemu-aarch64-static) on machines that are not arm64.
+QEMU ?= $(shell command -v qemu-aarch64-static 2>/dev/null)
+TOOL_ENV := PMDP_RIE=$(CURDIR)/$(RIE) PMDP_VERSITYGW=$(CURDIR)/$(VERSITYGW) PMDP_TOXIPROXY=$(CURDIR)/$(TOXIPROXY) \
+	PMDP_BOOTSTRAP=$(CURDIR)/bin/lambda/bootstrap PMDP_QEMU=$(QEMU)
 # The function as Lambda runs it: provided.al2023 on arm64.
 LAMBDA_BUILD := GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -buildvcs=false -ldflags "-s -w"
 LAMBDA_MAX_BYTES := 15000000
@@ -55,11 +63,12 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
-# The emulator test in ./lambda and the end-to-end test in ./internal/local
-# run the real binary under aws-lambda-rie against versitygw; they need the
-# two tools, so unit installs them first.
-unit: tools
-	PMDP_RIE=$(CURDIR)/$(RIE) PMDP_VERSITYGW=$(CURDIR)/$(VERSITYGW) $(GO) test -race -count=1 $(RACE_PKGS)
+# The emulator test in ./lambda and the end-to-end and fault tests in
+# ./internal/local run the shipped bootstrap under aws-lambda-rie against
+# versitygw (through toxiproxy for the faults); they need the tools and the
+# bootstrap, so unit installs and builds them first.
+unit: tools lambda
+	$(TOOL_ENV) $(GO) test -race -count=1 $(RACE_PKGS)
 
 # CDK packages: no -race (it only slows jsii's calls), no parallel tests.
 infra-test:
@@ -85,14 +94,17 @@ bench:
 	.ci/bench-vs-gzip
 	.ci/bench-maxgroups
 
-## tools: install the pinned local stand-ins for S3 and the Lambda runtime
-tools: $(VERSITYGW) $(RIE)
+## tools: install the pinned local stand-ins for S3 and the Lambda runtime, and toxiproxy
+tools: $(VERSITYGW) $(RIE) $(TOXIPROXY)
 
 $(VERSITYGW):
 	GOBIN=$(CURDIR)/$(@D) $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
 
 $(RIE):
 	GOBIN=$(CURDIR)/$(@D) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+
+$(TOXIPROXY):
+	GOBIN=$(CURDIR)/$(@D) $(GO) install github.com/Shopify/toxiproxy/v2/cmd/server@$(TOXIPROXY_VERSION)
 
 ## lambda: the function's bootstrap for linux/arm64, into bin/lambda/
 lambda:
@@ -107,9 +119,9 @@ LOCAL_ARGS ?=
 local: tools build
 	bin/pmdp local --versitygw $(VERSITYGW) --rie $(RIE) $(LOCAL_ARGS)
 
-## e2e: the local pipeline as a self-checking test (make test runs it too)
-e2e: tools
-	PMDP_RIE=$(CURDIR)/$(RIE) PMDP_VERSITYGW=$(CURDIR)/$(VERSITYGW) $(GO) test -count=1 -v -run '^TestEndToEnd$$' ./internal/local/
+## e2e: the local pipeline as a self-checking test, and S3 failing under it (make test runs them too)
+e2e: tools lambda
+	$(TOOL_ENV) $(GO) test -count=1 -v -run '^(TestEndToEnd|TestFaults)$$' ./internal/local/
 
 ## synth: the CloudFormation template and the cdk-nag report, into cdk.out/
 synth:

@@ -1,8 +1,9 @@
 package local_test
 
 // The local pipeline as a self-checking end-to-end test (`make e2e`, and
-// part of `make test`). Package localtest says which tools it needs;
-// without them the test is skipped.
+// part of `make test`), running the arm64 bootstrap that ships when the
+// Makefile says so. Package localtest says which tools it needs; without
+// them the test is skipped.
 
 import (
 	"bytes"
@@ -114,6 +115,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, p.Bridge, func(st bridge.Stats) bool { return st.Delivered >= 2 && st.Pending == 0 }, "the collector's files and the generated file")
+	t.Logf("function: %s", localtest.Launched(t, p))
 
 	byFile := summaries(t, p)
 	gotCollector, gotGen := map[string]int64{}, map[string]int64{}

@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -64,6 +65,18 @@ type Config struct {
 	Distinct         string // function's PMDP_DISTINCT; default none
 	// Backoff before the bridge's first retry; default 1 s.
 	Backoff time.Duration
+	// Timeout is the function's timeout (the emulator's
+	// AWS_LAMBDA_FUNCTION_TIMEOUT, whole seconds); default the
+	// emulator's, 300 s.
+	Timeout time.Duration
+	// FunctionS3 returns the S3 endpoint the function is to use, given
+	// versitygw's (which is not listening yet), so that something can
+	// stand between them, such as a proxy that injects faults. Nil: the
+	// function uses versitygw's.
+	FunctionS3 func(s3Endpoint string) (string, error)
+	// Invoker returns what the bridge invokes the function through, given
+	// the emulator; nil invokes the emulator itself.
+	Invoker func(emulator bridge.Invoker) bridge.Invoker
 	Log     *slog.Logger // default: discard
 	// ProcessOutput receives the child processes' output; default: discard.
 	ProcessOutput io.Writer
@@ -73,6 +86,7 @@ type Config struct {
 type Pipeline struct {
 	CollectorURL string     // send requests here
 	EmulatorURL  string     // the emulator's invoke API, one invocation at a time
+	EmulatorPID  int        // the emulator's process; the function's runs under it
 	S3Endpoint   string     // versitygw
 	S3           *s3.Client // a client for it, with the local credentials
 	Bucket       string
@@ -134,10 +148,19 @@ func Start(ctx context.Context, cfg Config) (_ *Pipeline, err error) {
 	if err != nil {
 		return nil, err
 	}
+	functionS3 := p.S3Endpoint
+	if cfg.FunctionS3 != nil {
+		if functionS3, err = cfg.FunctionS3(p.S3Endpoint); err != nil {
+			return nil, fmt.Errorf("the function's S3 endpoint: %w", err)
+		}
+	}
 	env := append(os.Environ(),
 		"AWS_REGION="+Region, "AWS_ACCESS_KEY_ID="+AccessKey, "AWS_SECRET_ACCESS_KEY="+SecretKey,
-		"AWS_ENDPOINT_URL_S3="+p.S3Endpoint,
+		"AWS_ENDPOINT_URL_S3="+functionS3,
 	)
+	if cfg.Timeout > 0 {
+		env = append(env, "AWS_LAMBDA_FUNCTION_TIMEOUT="+strconv.Itoa(int(max(cfg.Timeout.Seconds(), 1))))
+	}
 	// The summary bucket is named, as the stack names it: the sweep has
 	// no log's bucket to fall back on.
 	settings := contract.Settings{SummaryBucket: Bucket, GroupBy: cfg.GroupBy, Format: cfg.Format, Include: cfg.Include, Exclude: cfg.Exclude,
@@ -153,6 +176,7 @@ func Start(ctx context.Context, cfg Config) (_ *Pipeline, err error) {
 	if err := waitListening(ctx, "127.0.0.1:"+apiPort); err != nil {
 		return nil, fmt.Errorf("the Lambda emulator did not start: %w", err)
 	}
+	p.EmulatorPID = p.procs[len(p.procs)-1].Process.Pid
 
 	// 2. The bridge, which versitygw checks for when it starts.
 	p.FailureFile = filepath.Join(cfg.DataDir, "failures.jsonl")
@@ -160,10 +184,14 @@ func Start(ctx context.Context, cfg Config) (_ *Pipeline, err error) {
 		return nil, err
 	}
 	p.EmulatorURL = "http://127.0.0.1:" + apiPort + "/2015-03-31/functions/function/invocations"
+	var invoker bridge.Invoker = bridge.Emulator{URL: p.EmulatorURL}
+	if cfg.Invoker != nil {
+		invoker = cfg.Invoker(invoker)
+	}
 	p.Bridge = bridge.New(bridge.Config{
 		Filter:   contract.NotificationFilter(LogPrefix),
 		Region:   Region,
-		Invoker:  bridge.Emulator{URL: p.EmulatorURL},
+		Invoker:  invoker,
 		Backoff:  cfg.Backoff,
 		Failures: p.failures,
 		Log:      cfg.Log.With("part", "bridge"),

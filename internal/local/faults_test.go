@@ -1,0 +1,403 @@
+package local_test
+
+// S3 failing under the local pipeline: the function (the shipped bootstrap
+// under the emulator, when the Makefile says so) reaches versitygw through
+// toxiproxy, for faults on the connection, and then faultproxy, for
+// faults that take knowing the request. Each log file meets one fault; in
+// the end every file is summarized exactly once, either after the SDK's
+// and the bridge's (Lambda's) retries or by replaying the failure record
+// with `pmdp process --events`, and every rollup is exactly what a rebuild
+// gives. The test logs one line of figures.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	toxiproxy "github.com/Shopify/toxiproxy/v2/client"
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/pmdp/pmdp/internal/bridge"
+	"github.com/pmdp/pmdp/internal/cli"
+	"github.com/pmdp/pmdp/internal/faultproxy"
+	"github.com/pmdp/pmdp/internal/local"
+	"github.com/pmdp/pmdp/internal/local/localtest"
+	"github.com/pmdp/pmdp/internal/loggen"
+	"github.com/pmdp/pmdp/internal/objstore"
+	"github.com/pmdp/pmdp/internal/rollup"
+	"github.com/pmdp/pmdp/internal/s3event"
+	"github.com/pmdp/pmdp/internal/summary"
+)
+
+// faultTimeout is the function's timeout in the fault test: long enough
+// for a cold start under qemu, short enough that latency past it costs
+// little.
+const faultTimeout = 6 * time.Second
+
+// toxicPlan is a toxic to put on the function's connections to S3 for
+// some of the attempts at one event.
+type toxicPlan struct {
+	toxic    toxiproxy.Toxic
+	attempts []int // 1-based
+}
+
+// faultInvoker is the bridge's invoker in the fault test: around each
+// attempt at an event it puts on the toxics planned for the event's
+// object and attempt, and it counts the attempts.
+type faultInvoker struct {
+	next  bridge.Invoker
+	proxy *toxiproxy.Proxy
+	plan  map[string]toxicPlan // by object key
+
+	mu       sync.Mutex
+	attempts map[string]int // by object key, or "sweep"
+	toxics   int            // toxics put on
+	err      error          // the first error of toxiproxy's API
+}
+
+func (f *faultInvoker) Invoke(ctx context.Context, payload []byte) error {
+	event := "sweep"
+	var ev events.S3Event
+	if json.Unmarshal(payload, &ev) == nil && len(ev.Records) == 1 {
+		event = ev.Records[0].S3.Object.URLDecodedKey
+	}
+	f.mu.Lock()
+	f.attempts[event]++
+	attempt := f.attempts[event]
+	f.mu.Unlock()
+	plan, ok := f.plan[event]
+	if !ok || !slices.Contains(plan.attempts, attempt) {
+		return f.next.Invoke(ctx, payload)
+	}
+	tx := plan.toxic
+	if _, err := f.proxy.AddToxic(tx.Name, tx.Type, tx.Stream, 1, tx.Attributes); err != nil {
+		f.fail(fmt.Errorf("adding toxic %s: %w", tx.Name, err))
+		return f.next.Invoke(ctx, payload)
+	}
+	f.mu.Lock()
+	f.toxics++
+	f.mu.Unlock()
+	err := f.next.Invoke(ctx, payload)
+	if rmErr := f.proxy.RemoveToxic(tx.Name); rmErr != nil {
+		f.fail(fmt.Errorf("removing toxic %s: %w", tx.Name, rmErr))
+	}
+	return err
+}
+
+func (f *faultInvoker) fail(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err == nil {
+		f.err = err
+	}
+}
+
+// faultFile is one log file of the fault test and the fault it meets.
+type faultFile struct {
+	name string // the key's random part
+	// toxic, when set, is on the function's connections for the listed
+	// attempts at the file's event.
+	toxic *toxicPlan
+	// rules pick requests for faultproxy to fail, given the file's key
+	// and its summaries' keys by date.
+	rules func(key string, summaries []string) []faultproxy.Rule
+	// recorded: the fault outlasts the retries, so the event must end in
+	// the failure record.
+	recorded bool
+}
+
+func TestFaults(t *testing.T) {
+	tox := localtest.Toxiproxy(t)
+	inv := &faultInvoker{attempts: map[string]int{}, plan: map[string]toxicPlan{}}
+	var fp *faultproxy.Proxy
+	p, output := localtest.Start(t, "../../lambda", local.Config{
+		GroupBy: e2eGroupBy, Backoff: 50 * time.Millisecond, Timeout: faultTimeout,
+		RollupInterval: time.Hour, // the test sweeps itself
+		FunctionS3: func(s3 string) (string, error) {
+			var err error
+			if fp, err = faultproxy.New(s3); err != nil {
+				return "", err
+			}
+			front, err := serve(t, fp)
+			if err != nil {
+				return "", err
+			}
+			if inv.proxy, err = tox.CreateProxy("s3", "127.0.0.1:0", front); err != nil {
+				return "", err
+			}
+			return "http://" + inv.proxy.Listen, nil
+		},
+		Invoker: func(emulator bridge.Invoker) bridge.Invoker { inv.next = emulator; return inv },
+	})
+	ctx := context.Background()
+
+	const prefix = "logs/AWSLogs/123456789012/elasticloadbalancing/us-east-1/"
+	// The logs span yesterday's last and today's first minutes (UTC), so
+	// that their dates are in the sweep's window whatever the day, and
+	// each file has two summaries: a fault can fall between them.
+	start := time.Now().UTC().Truncate(24 * time.Hour).Add(-3 * time.Minute)
+	downstream := func(name, typ string, attrs toxiproxy.Attributes, attempts ...int) *toxicPlan {
+		return &toxicPlan{toxic: toxiproxy.Toxic{Name: name, Type: typ, Stream: "downstream", Attributes: attrs}, attempts: attempts}
+	}
+	files := []faultFile{
+		// Connection faults, on every connection while they are on.
+		{name: "reset", toxic: downstream("reset", "reset_peer", toxiproxy.Attributes{"timeout": 0}, 1)},
+		{name: "cut", toxic: downstream("cut", "limit_data", toxiproxy.Attributes{"bytes": 2048}, 1, 2, 3), recorded: true},
+		{name: "late", toxic: downstream("late", "latency", toxiproxy.Attributes{"latency": (faultTimeout + 2*time.Second).Milliseconds()}, 1)},
+		// Faults of chosen requests.
+		{name: "midget", rules: func(key string, _ []string) []faultproxy.Rule {
+			return []faultproxy.Rule{{Method: "GET", Key: key, Nth: []int{1}, Fault: faultproxy.CutBody}}
+		}},
+		{name: "slowdown", rules: func(_ string, s []string) []faultproxy.Rule {
+			return []faultproxy.Rule{{Method: "PUT", Key: s[0], Nth: []int{1}, Fault: faultproxy.SlowDown}}
+		}},
+		{name: "error", rules: func(_ string, s []string) []faultproxy.Rule {
+			// The SDK makes 3 attempts: the first invocation fails after
+			// writing the first date's summary.
+			return []faultproxy.Rule{{Method: "PUT", Key: s[1], Nth: []int{1, 2, 3}, Fault: faultproxy.InternalError}}
+		}},
+		{name: "lost", rules: func(_ string, s []string) []faultproxy.Rule {
+			return []faultproxy.Rule{{Method: "PUT", Key: s[0], Nth: []int{1}, Fault: faultproxy.LoseAnswer}}
+		}},
+		{name: "down", rules: func(_ string, s []string) []faultproxy.Rule {
+			return []faultproxy.Rule{{Method: "PUT", Key: s[1], Fault: faultproxy.InternalError}}
+		}, recorded: true},
+	}
+
+	// Each file, what its summaries must hold, and the faults.
+	type generated struct {
+		key       string
+		gz        []byte            // the file as delivered
+		summaries map[string]string // key -> content
+		truth     map[string]int64  // path|ev, as rollups hold them -> count
+	}
+	var logs []generated
+	var dates []string
+	wantRecorded := map[string]bool{}
+	for i, f := range files {
+		var plain bytes.Buffer
+		res, err := loggen.Write(&plain, loggen.Config{Seed: uint64(100 + i), Lines: 300, Start: start, Span: 6 * time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := prefix + start.Format("2006/01/02") + "/123456789012_elasticloadbalancing_us-east-1_app.pmdp-local.50dc6c495c0c9188_" +
+			start.Format("20060102T1504Z") + "_10.0.1.5_" + f.name + ".log.gz"
+		g := generated{key: key, gz: loggen.Gzip(plain.Bytes()), summaries: map[string]string{}, truth: map[string]int64{}}
+		var summaryKeys []string
+		for _, date := range slices.Sorted(maps.Keys(loggen.SplitByDate(plain.Bytes()))) {
+			lines := loggen.SplitByDate(plain.Bytes())[date]
+			var stdout, stderr bytes.Buffer
+			if code := cli.Main([]string{"summarize", "--group-by", e2eGroupBy, "-"}, bytes.NewReader(lines), &stdout, &stderr); code != 0 {
+				t.Fatalf("summarize: %s", &stderr)
+			}
+			sk := "summaries/dt=" + date + "/" + strings.TrimSuffix(key[strings.LastIndexByte(key, '/')+1:], ".log.gz") + ".csv"
+			g.summaries[sk] = stdout.String()
+			summaryKeys = append(summaryKeys, sk)
+			if !slices.Contains(dates, date) {
+				dates = append(dates, date)
+			}
+		}
+		if len(summaryKeys) != 2 {
+			t.Fatalf("%s: %d dates, want 2", f.name, len(summaryKeys))
+		}
+		rows, err := res.Expected([]string{"path", "query:ev"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			g.truth[jsonText(r.Values[0])+"|"+jsonText(r.Values[1])] += r.Count
+		}
+		if f.toxic != nil {
+			inv.plan[key] = *f.toxic
+		}
+		if f.rules != nil {
+			fp.Rules = append(fp.Rules, f.rules(key, summaryKeys)...)
+		}
+		wantRecorded[key] = f.recorded
+		logs = append(logs, g)
+	}
+	slices.Sort(dates)
+	// The sweep: its first read of a summary is cut halfway, so the
+	// sweep fails once; the first date's first rollup write loses its
+	// answer, so the builder's create is retried after it took effect;
+	// the second date's first three fail, so the sweep fails again.
+	first := slices.Sorted(maps.Keys(logs[0].summaries))[0]
+	fp.Rules = append(fp.Rules,
+		faultproxy.Rule{Method: "GET", Key: first, Nth: []int{1}, Fault: faultproxy.CutBody},
+		faultproxy.Rule{Method: "PUT", Key: rollup.Key("rollups/", dates[0]), Nth: []int{1}, Fault: faultproxy.LoseAnswer},
+		faultproxy.Rule{Method: "PUT", Key: rollup.Key("rollups/", dates[1]), Nth: []int{1, 2, 3}, Fault: faultproxy.InternalError},
+	)
+
+	// Deliver, as the load balancer would; then sweep, as the schedule
+	// would.
+	for _, g := range logs {
+		put(t, p, g.key, g.gz)
+	}
+	waitFor(t, p.Bridge, func(st bridge.Stats) bool { return st.Delivered+st.Failed >= len(logs) && st.Pending == 0 }, "every file's event")
+	if err := p.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("function: %s", localtest.Launched(t, p))
+	if inv.err != nil {
+		t.Fatal(inv.err)
+	}
+
+	// The failure record holds exactly the files whose fault outlasted the
+	// retries.
+	record, err := os.ReadFile(p.FailureFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded, err := s3event.Read(bytes.NewReader(record))
+	if err != nil && len(record) > 0 {
+		t.Fatalf("reading the failure record: %v\n%s", err, record)
+	}
+	gotRecorded := map[string]bool{}
+	for _, r := range recorded {
+		gotRecorded[r.S3.Object.URLDecodedKey] = true
+	}
+	for key, want := range wantRecorded {
+		if gotRecorded[key] != want {
+			t.Errorf("%s: in the failure record %v, want %v", key, gotRecorded[key], want)
+		}
+	}
+	if st := p.Bridge.Stats(); st.Failed != len(recorded) || st.Scheduled != 1 {
+		t.Errorf("bridge stats %+v: want %d failed and the sweep done", st, len(recorded))
+	}
+
+	// Replay the failure record as a user would, against S3 without
+	// faults: `pmdp process --events failures.jsonl`.
+	for name, value := range map[string]string{
+		"AWS_ENDPOINT_URL_S3": p.S3Endpoint, "AWS_REGION": local.Region,
+		"AWS_ACCESS_KEY_ID": local.AccessKey, "AWS_SECRET_ACCESS_KEY": local.SecretKey,
+		"AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
+	} {
+		t.Setenv(name, value)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := cli.Main([]string{"process", "--group-by", e2eGroupBy, "--events", p.FailureFile}, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("pmdp process --events: exit %d\n%s%s", code, &stdout, &stderr)
+	}
+	replayed := 0 // one line per object processed, then one per rollup
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		if strings.HasPrefix(line, "s3://") {
+			replayed++
+		}
+	}
+	if replayed != len(recorded) {
+		t.Errorf("replay processed %d objects, want the %d recorded:\n%s%s", replayed, len(recorded), &stdout, &stderr)
+	}
+
+	// Every summary is exactly its date's lines, once; nothing else.
+	got := objects(t, p, "summaries/")
+	want := map[string]string{}
+	for _, g := range logs {
+		maps.Copy(want, g.summaries)
+	}
+	for k, w := range want {
+		if g, ok := got[k]; !ok {
+			t.Errorf("%s is missing", k)
+		} else if g != w {
+			t.Errorf("%s differs from summarize's output for its date's lines:\n%s\nwant:\n%s", k, g, w)
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("unexpected summary %s", k)
+		}
+	}
+
+	// Every rollup is what a builder gives from the summaries now.
+	rebuilder := &rollup.Builder{Store: objstore.S3{Client: p.S3}, Bucket: p.Bucket, SummaryPrefix: "summaries/",
+		RollupPrefix: "rebuilt/", Dimensions: summary.MustParseDimensions(e2eGroupBy)}
+	if _, err := rebuilder.BuildAll(ctx, dates, nil); err != nil {
+		t.Fatal(err)
+	}
+	rebuilt := objects(t, p, "rebuilt/")
+	for _, d := range dates {
+		if g, w := objects(t, p, rollup.Key("rollups/", d))[rollup.Key("rollups/", d)], rebuilt[rollup.Key("rebuilt/", d)]; g != w || w == "" {
+			t.Errorf("rollup of %s is not what a rebuild gives:\n%.300s\nwant:\n%.300s", d, g, w)
+		}
+	}
+
+	// Against the truth: requests lost and counted twice, over all dates.
+	truth := map[string]int64{}
+	for _, g := range logs {
+		for k, n := range g.truth {
+			truth[k] += n
+		}
+	}
+	counted := map[string]int64{}
+	for _, rows := range rollups(t, p) {
+		for k, n := range rows {
+			counted[k] += n
+		}
+	}
+	var lost, doubled, total int64
+	for k, n := range truth {
+		total += n
+		lost += max(n-counted[k], 0)
+	}
+	for k, n := range counted {
+		doubled += max(n-truth[k], 0)
+	}
+	if lost != 0 || doubled != 0 {
+		t.Errorf("of %d requests, %d lost and %d counted twice", total, lost, doubled)
+	}
+
+	// Every planned fault happened.
+	injected := fp.Injected()
+	for i, rule := range fp.Rules {
+		n := 0
+		for _, in := range injected {
+			if in.Rule == i {
+				n++
+			}
+		}
+		if n == 0 || (rule.Nth != nil && n != len(rule.Nth)) {
+			t.Errorf("rule %+v injected %d faults", rule, n)
+		}
+	}
+	toxics := 0
+	for _, f := range files {
+		if f.toxic != nil {
+			toxics += len(f.toxic.attempts)
+		}
+	}
+	if inv.toxics != toxics {
+		t.Errorf("%d toxics put on, want %d", inv.toxics, toxics)
+	}
+	retried := 0
+	for event, n := range inv.attempts {
+		if n > 1 {
+			retried++
+			t.Logf("retried: %s, %d attempts", event, n)
+		}
+	}
+	for _, in := range injected {
+		t.Logf("faultproxy: %s of %s %s (request %d of its rule); %d such requests in all",
+			in.Fault, in.Method, in.Key, in.Nth, fp.Requests(in.Method, in.Key))
+	}
+	if t.Failed() {
+		t.Logf("function's output:\n%s", output)
+	}
+	t.Logf("faults injected: %d, events retried: %d, events in the failure record: %d, events replayed: %d, requests lost: %d, requests double-counted: %d (of %d requests in %d files)",
+		len(injected)+inv.toxics, retried, len(recorded), replayed, lost, doubled, total, len(files))
+}
+
+// serve serves h on a free loopback port until the test ends, and returns
+// its address.
+func serve(t *testing.T, h *faultproxy.Proxy) (string, error) {
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() { srv.Close(); h.Close() })
+	return srv.Listener.Addr().String(), nil
+}
