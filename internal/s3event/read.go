@@ -28,11 +28,12 @@ func Read(r io.Reader) ([]events.S3EventRecord, error) {
 	if json.Valid(data) {
 		recs, err := records(data)
 		if err == nil && len(recs) == 0 {
-			err = errors.New("no S3 event records: a rollup sweep ('pmdp rollup' does its work)")
+			err = errOnlySweeps
 		}
 		return recs, err
 	}
 	var all []events.S3EventRecord
+	sweeps := 0
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(nil, 16<<20) // a record of a large event, on one line
 	for n := 1; sc.Scan(); n++ {
@@ -44,18 +45,30 @@ func Read(r io.Reader) ([]events.S3EventRecord, error) {
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %w", n, err)
 		}
+		if recs == nil {
+			sweeps++
+		}
 		all = append(all, recs...)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
-	if all == nil {
+	switch {
+	case all == nil && sweeps > 0:
+		return nil, fmt.Errorf("%w (%d of them)", errOnlySweeps, sweeps)
+	case all == nil:
 		return nil, errors.New("no S3 event records")
 	}
 	return all, nil
 }
 
-// records decodes one document.
+// errOnlySweeps is the error for a failure record that holds rollup sweeps
+// and nothing else: they name no log to process, and rebuilding rollups is
+// another command's work.
+var errOnlySweeps = errors.New("no S3 event records, only rollup sweeps: 'pmdp rollup s3://BUCKET' rebuilds their rollups, and the next scheduled sweep does too")
+
+// records decodes one document; a rollup sweep gives no records and no
+// error.
 func records(doc []byte) ([]events.S3EventRecord, error) {
 	var d struct {
 		RequestPayload json.RawMessage `json:"requestPayload"` // Lambda destination record

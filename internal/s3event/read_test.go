@@ -52,7 +52,7 @@ func TestRead(t *testing.T) {
 			local(`{"pmdp":"rollup"}`) + "\n" + local(event("a", "1")) + "\n" + `{"requestPayload":{"pmdp":"rollup","dates":["2026-11-20"]},"responsePayload":{}}` + "\n",
 			[]string{"a/1"}, ""},
 		{"a rollup sweep alone", local(`{"pmdp":"rollup"}`), nil, "rollup sweep"},
-		{"only rollup sweeps", local(`{"pmdp":"rollup"}`) + "\n" + local(`{"pmdp":"rollup"}`) + "\n", nil, "no S3 event records"},
+		{"only rollup sweeps", local(`{"pmdp":"rollup"}`) + "\n" + local(`{"pmdp":"rollup"}`) + "\n", nil, "only rollup sweeps: 'pmdp rollup s3://BUCKET' rebuilds their rollups, and the next scheduled sweep does too (2 of them)"},
 		{"a bad line, named by number", event("a", "1") + "\n\n" + "not json\n", nil, "line 3: invalid character"},
 		{"a line without records", event("a", "1") + "\n" + `{"time":"x","event":{}}` + "\n", nil, "line 2: no S3 event records"},
 		{"S3's test event", `{"Service":"Amazon S3","Event":"s3:TestEvent","Bucket":"logs"}`, nil, "no S3 event records"},
