@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
 
 	"github.com/pmdp/pmdp/internal/errtest"
 )
@@ -132,7 +133,7 @@ var retries = []any{
 // invocation, even after a failure, publish the report once, and fail if
 // the map did. Its role may do exactly that.
 func TestBackfill(t *testing.T) {
-	tm := synth(t, &Props{Backfill: true, PublishReport: true, FunctionTimeout: 2 * time.Minute,
+	tm := synth(t, &Props{Backfill: true, PublishReport: true, FunctionTimeout: 2 * time.Minute, LogPrefix: "alb's",
 		BackfillConcurrency: 40, BackfillToleratedFailurePercent: 5}).template
 	smID, sm := tm.one(t, "AWS::StepFunctions::StateMachine")
 	fnID, _ := tm.named(t, "AWS::Lambda::Function", "PipelineFunction")
@@ -146,7 +147,7 @@ func TestBackfill(t *testing.T) {
 	}
 	jsonEq(t, "Prepare", state(t, def, "Prepare")["Parameters"], map[string]any{
 		"from.$": "$.from", "to.$": "$.to",
-		"prefix.$": "States.Format('logs/AWSLogs/123456789012/elasticloadbalancing/us-east-1/{}', $.datePrefix)",
+		"prefix.$": `States.Format('alb\'s/AWSLogs/123456789012/elasticloadbalancing/us-east-1/{}', $.datePrefix)`,
 		"weeks.$":  "States.ArrayPartition($.dates, 7)",
 	})
 
@@ -241,7 +242,7 @@ func TestBackfill(t *testing.T) {
 	for id, statements := range policies {
 		want := []any{
 			map[string]any{"Sid": "ListAccessLogs", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": arnOf(bucket),
-				"Condition": map[string]any{"StringLike": map[string]any{"s3:prefix": "logs/AWSLogs/*"}}},
+				"Condition": map[string]any{"StringLike": map[string]any{"s3:prefix": "alb's/AWSLogs/*"}}},
 			map[string]any{"Sid": "InvokeFunction", "Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": arnOf(fnID)},
 			map[string]any{"Sid": "WriteMapResults", "Effect": "Allow",
 				"Action":   []any{"s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"},
@@ -274,17 +275,22 @@ func TestBackfill(t *testing.T) {
 // Context turns the backfill on for the deployable stack, with the
 // defaults: a batch of 250 for the 5-minute timeout, 100 at once, no
 // failure tolerated (the field left out: 0 is Step Functions' default),
-// no report step; and the stack names the state machine.
+// no report step; and the stack names the state machine. The account is
+// left to deployment, as `cdk synth` leaves it without credentials: the
+// folder's name and cdk-nag's findings hold a reference.
 func TestBackfillFromContext(t *testing.T) {
 	app := NewApp(map[string]any{"backfill": "true"}, t.TempDir())
 	p, err := PropsFromContext(app.Node().GetAllContext(nil).(map[string]any))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tm := templateOf(t, NewStack(app, "Pmdp", &StackProps{StackProps: awscdk.StackProps{Env: testEnv}, Pipeline: p}))
+	env := &awscdk.Environment{Region: jsii.String("eu-west-1")}
+	tm := templateOf(t, NewStack(app, "Pmdp", &StackProps{StackProps: awscdk.StackProps{Env: env}, Pipeline: p}))
 	smID, sm := tm.one(t, "AWS::StepFunctions::StateMachine")
 	jsonEq(t, "BackfillStateMachineArn", tm["Outputs"].(map[string]any)["BackfillStateMachineArn"].(map[string]any)["Value"], ref(smID))
 	def := asl(t, sm)
+	jsonEq(t, "Prepare's prefix", state(t, def, "Prepare")["Parameters"].(map[string]any)["prefix.$"],
+		"States.Format('logs/AWSLogs/<Ref AWS::AccountId>/elasticloadbalancing/eu-west-1/{}', $.datePrefix)")
 	process := state(t, def, "Process")
 	jsonEq(t, "defaults", []any{process["MaxConcurrency"], process["ItemBatcher"].(map[string]any)["MaxItemsPerBatch"], process["ToleratedFailurePercentage"]},
 		[]any{100, 250, nil})

@@ -65,7 +65,6 @@ type Pipeline struct {
 
 	// nil without Backfill
 	backfillRole         awsiam.Role
-	backfillChildPolicy  awsiam.Policy
 	backfillStateMachine awsstepfunctions.StateMachine
 
 	props Props
