@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -62,6 +63,10 @@ type Pipeline struct {
 	athenaResults   awss3.Bucket
 	athenaWorkGroup awsathena.CfnWorkGroup
 
+	// nil without Backfill
+	backfillRole         awsiam.Role
+	backfillStateMachine awsstepfunctions.StateMachine
+
 	props Props
 
 	// logKeyPrefix is where the load balancer delivers its logs under
@@ -90,6 +95,7 @@ func New(scope constructs.Construct, id string, props *Props) *Pipeline {
 	pl.processing()
 	pl.failures()
 	pl.rollupSchedule()
+	pl.backfill()
 	pl.athena()
 	pl.alarms()
 	pl.explainFindings()

@@ -81,6 +81,9 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 		output("AthenaTable", "Table over the daily rollups, partitioned by dt (YYYY-MM-DD)", jsii.String(RollupTableName))
 		output("AthenaWorkGroup", "Athena workgroup to query in (results, engine and scan limit enforced)", p.AthenaWorkGroup().Ref())
 	}
+	if m := p.BackfillStateMachine(); m != nil {
+		output("BackfillStateMachineArn", "State machine that reprocesses a range of dates (pmdp backfill starts it)", m.StateMachineArn())
+	}
 	suppressNotificationHandler(stack)
 	return stack
 }

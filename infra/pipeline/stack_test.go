@@ -37,6 +37,13 @@ func TestStackOutputs(t *testing.T) {
 			jsonEq(t, name, o["Value"], want)
 		}
 	}
+	// The backfill is off by default: no state machine, no output.
+	if n := len(tm.resources("AWS::StepFunctions::StateMachine")); n != 0 {
+		t.Errorf("%d state machines without Backfill", n)
+	}
+	if _, ok := outputs["BackfillStateMachineArn"]; ok {
+		t.Error("BackfillStateMachineArn output without Backfill")
+	}
 	url, _ := json.Marshal(outputs["CollectorUrl"])
 	if !strings.Contains(string(url), `"http://"`) || !strings.Contains(string(url), "DNSName") || !strings.Contains(string(url), `"/e"`) {
 		t.Errorf("collector URL %s", url)

@@ -41,7 +41,8 @@ func ExampleHandler_Handle() {
 		s3event.Object{Key: "AWSLogs/123456789012/elasticloadbalancing/us-east-2/2026/11/26/" +
 			"123456789012_elasticloadbalancing_us-east-2_app.pmdp.50dc6c495c0c9188_20261126T0005Z_10.0.1.5_a1.log.gz"})
 	payload, _ := json.Marshal(ev)
-	fmt.Println("error:", h.Handle(context.Background(), payload))
+	_, err = h.Handle(context.Background(), payload)
+	fmt.Println("error:", err)
 	// Output:
 	// level=INFO msg="skipped: not an access log" bucket=logs key=AWSLogs/123456789012/ELBAccessLogTestFile kind=test-file
 	// level=WARN msg="object is gone; nothing to do" bucket=logs key=AWSLogs/123456789012/elasticloadbalancing/us-east-2/2026/11/26/123456789012_elasticloadbalancing_us-east-2_app.pmdp.50dc6c495c0c9188_20261126T0005Z_10.0.1.5_a1.log.gz

@@ -1,7 +1,9 @@
 // Package handler is the Lambda function: it takes S3 event notifications
-// for delivered log files and has the processing core summarize each one,
-// and the scheduled rollup sweep, which rebuilds the daily rollups of the
-// last few dates and can publish the report of them.
+// for delivered log files and has the processing core summarize each one;
+// the backfill state machine's batches of listed log files, which it
+// summarizes the same way; and the scheduled rollup sweep, which rebuilds
+// the daily rollups of the last few dates and can publish the report of
+// them.
 package handler
 
 import (
@@ -28,7 +30,8 @@ import (
 // than being killed by Lambda mid-write.
 const DefaultStopMargin = 3 * time.Second
 
-// Handler handles S3 event notifications and rollup sweeps.
+// Handler handles S3 event notifications, backfill batches and rollup
+// sweeps.
 type Handler struct {
 	Processor *process.Processor
 	// Rollups builds the daily rollups: the sweep's dates, and each date a
@@ -46,20 +49,37 @@ type Handler struct {
 	// StopMargin overrides DefaultStopMargin; at most a tenth of the
 	// time left is used when that is shorter.
 	StopMargin time.Duration
-	// Report is the key, in the summary bucket, that each sweep publishes
-	// the report of the last report.PublishDays days of rollups to
+	// Report is the key, in the summary bucket, that each sweep of the
+	// window (one naming no dates, as the schedule sends) publishes the
+	// report of the last report.PublishDays days of rollups to
 	// (contract.Settings.Report); "" publishes none.
 	Report string
 }
 
 // notification is what S3 sends: either records, or the one-off test
 // event sent when a notification is configured. Or it is a
-// contract.SweepEvent.
+// contract.SweepEvent, or a contract.BackfillBatch (whose BatchInput is
+// then set).
 type notification struct {
 	events.S3Event
 	Event  string `json:"Event"`
 	Bucket string `json:"Bucket"`
 	contract.SweepEvent
+	Items      []contract.BackfillItem      `json:"Items"`
+	BatchInput *contract.BackfillBatchInput `json:"BatchInput"`
+}
+
+// BackfillResult is the function's answer to a backfill batch: what became
+// of its items. A batch with an item that failed gets an error instead.
+type BackfillResult struct {
+	Items      int `json:"items"`
+	Summarized int `json:"summarized"`
+	// Skipped are not access logs, or were deleted before they could be
+	// read, or lie under the summary or rollup prefix.
+	Skipped int `json:"skipped"`
+	// Uncovered lie outside the batch's dates (or in no dated folder):
+	// the state machine lists a folder that may hold more than the range.
+	Uncovered int `json:"uncovered"`
 }
 
 func (h *Handler) now() time.Time {
@@ -69,31 +89,36 @@ func (h *Handler) now() time.Time {
 	return time.Now()
 }
 
-// Handle processes every record of an S3 event, or runs a rollup sweep. It
-// fails only when some object or date could not be done, after trying all
-// of them, with one error that names each; Lambda then retries the event,
-// and that is safe because processing and rollups are idempotent.
-func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) error {
+// Handle processes every record of an S3 event, or every item of a backfill
+// batch, or runs a rollup sweep. It fails only when some object or date
+// could not be done, after trying all of them, with one error that names
+// each; Lambda (or the state machine) then retries the event, and that is
+// safe because processing and rollups are idempotent. Only a backfill
+// batch has a result; it is nil for the other events.
+func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (*BackfillResult, error) {
 	var n notification
 	if err := json.Unmarshal(payload, &n); err != nil {
 		h.Log.Error("event is not an S3 notification", "error", err)
-		return fmt.Errorf("event is not an S3 notification: %w", err)
+		return nil, fmt.Errorf("event is not an S3 notification: %w", err)
+	}
+	if n.BatchInput != nil {
+		return h.backfill(ctx, n.Items, *n.BatchInput)
 	}
 	switch n.Op {
 	case "":
 	case contract.SweepOp:
-		return h.sweep(ctx, n.SweepEvent)
+		return nil, h.sweep(ctx, n.SweepEvent)
 	default:
 		h.Log.Error("unknown pmdp event", "pmdp", n.Op)
-		return fmt.Errorf("unknown pmdp event %q (want %q)", n.Op, contract.SweepOp)
+		return nil, fmt.Errorf("unknown pmdp event %q (want %q)", n.Op, contract.SweepOp)
 	}
 	if n.Event == "s3:TestEvent" {
 		h.Log.Info("S3 test event: notifications reach the function", "bucket", n.Bucket)
-		return nil
+		return nil, nil
 	}
 	if len(n.Records) == 0 {
 		h.Log.Warn("S3 notification without records")
-		return nil
+		return nil, nil
 	}
 	ctx, cancel := h.workContext(ctx)
 	defer cancel()
@@ -105,17 +130,83 @@ func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) error {
 			h.Log.Info("not an object creation; ignored", "event", r.EventName, "bucket", bucket, "key", key)
 			continue
 		}
-		if err := h.processOne(ctx, bucket, key); err != nil {
+		rep, err := h.processOne(ctx, bucket, key)
+		if err == nil {
+			err = h.rollUpAtOnce(ctx, bucket, rep.Dates)
+		}
+		if err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("%d of %d objects failed: %w", len(errs), len(n.Records), errors.Join(errs...))
+		return nil, fmt.Errorf("%d of %d objects failed: %w", len(errs), len(n.Records), errors.Join(errs...))
 	}
-	return nil
+	return nil, nil
 }
 
-func (h *Handler) processOne(ctx context.Context, bucket, key string) error {
+// backfill processes the covered items of a batch the backfill state
+// machine listed, one after another: the keys are as stored, not
+// URL-encoded. The rollups of the batch's dates are left to the state
+// machine, which rebuilds each once after the last batch: rebuilding them
+// here would rebuild a busy date hundreds of times, concurrently. A date
+// outside the range (the day before From, whose last minutes the first
+// files of From's folder hold) is rolled up as for a notification.
+func (h *Handler) backfill(ctx context.Context, items []contract.BackfillItem, in contract.BackfillBatchInput) (*BackfillResult, error) {
+	if err := in.Validate(); err != nil {
+		h.Log.Error("invalid backfill batch", "error", err)
+		return nil, err
+	}
+	ctx, cancel := h.workContext(ctx)
+	defer cancel()
+	start := time.Now()
+	res := &BackfillResult{Items: len(items)}
+	var errs []error
+	for _, it := range items {
+		if !in.Covers(it.Key) {
+			h.Log.Info("backfill: outside the batch's dates; skipped", "bucket", in.Bucket, "key", it.Key, "from", in.From, "to", in.To)
+			res.Uncovered++
+			continue
+		}
+		rep, err := h.processOne(ctx, in.Bucket, it.Key)
+		if err == nil {
+			if err = h.rollUpAtOnce(ctx, in.Bucket, outside(rep.Dates, in.From, in.To)); err != nil {
+				err = fmt.Errorf("%s/%s: rolling up its dates outside %s to %s: %w", in.Bucket, it.Key, in.From, in.To, err)
+			}
+		}
+		switch {
+		case err != nil:
+			errs = append(errs, err)
+		case rep.Outcome == process.Summarized:
+			res.Summarized++
+		default:
+			res.Skipped++
+		}
+	}
+	h.Log.Info("backfill batch", "bucket", in.Bucket, "from", in.From, "to", in.To, "items", res.Items,
+		"summarized", res.Summarized, "skipped", res.Skipped, "uncovered", res.Uncovered, "failed", len(errs),
+		"duration_ms", time.Since(start).Milliseconds())
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("backfill batch: %d of %d objects failed: %w", len(errs), len(items), errors.Join(errs...))
+	}
+	return res, nil
+}
+
+// outside returns the dates not from first to last.
+func outside(dates []string, first, last string) []string {
+	var out []string
+	for _, d := range dates {
+		// YYYY-MM-DD strings order as the dates do.
+		if d < first || d > last {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// processOne processes bucket/key and logs what became of it. Only a
+// failure that a retry may mend is an error: a refused, skipped or gone
+// object is not.
+func (h *Handler) processOne(ctx context.Context, bucket, key string) (process.Report, error) {
 	rep, err := h.Processor.Process(ctx, bucket, key)
 	attrs := []any{"bucket", bucket, "key", key}
 	switch {
@@ -123,19 +214,19 @@ func (h *Handler) processOne(ctx context.Context, bucket, key string) error {
 		// Retrying cannot help and failing would only fill the failure
 		// queue: the notification is misconfigured. Say so loudly.
 		h.Log.Error("refused: the key is under the summary or rollup prefix; check the notification filter", attrs...)
-		return nil
+		return rep, nil
 	case err != nil && errors.Is(err, context.DeadlineExceeded):
 		h.Log.Error("stopped before the invocation deadline; the file was not finished", append(attrs, "error", err)...)
-		return fmt.Errorf("%s/%s: stopped before the invocation deadline, file not finished: %w", bucket, key, err)
+		return rep, fmt.Errorf("%s/%s: stopped before the invocation deadline, file not finished: %w", bucket, key, err)
 	case err != nil:
 		h.Log.Error("processing failed", append(attrs, "error", err)...)
-		return err
+		return rep, err
 	case rep.Outcome == process.Skipped:
 		h.Log.Info("skipped: not an access log", append(attrs, "kind", rep.Kind.String())...)
-		return nil
+		return rep, nil
 	case rep.Outcome == process.Gone:
 		h.Log.Warn("object is gone; nothing to do", attrs...)
-		return nil
+		return rep, nil
 	}
 	h.Log.Info("summarized", append(attrs,
 		"bytes", rep.Bytes,
@@ -152,7 +243,7 @@ func (h *Handler) processOne(ctx context.Context, bucket, key string) error {
 		h.Log.Warn("rejected line", append(attrs, "line", s.Line, "error", s.Err.Error())...)
 	}
 	h.writeMetrics(rep)
-	return h.rollUpAtOnce(ctx, bucket, rep.Dates)
+	return rep, nil
 }
 
 // rollUpAtOnce builds the rollups of the dates of a log's summaries that
@@ -182,7 +273,10 @@ func (h *Handler) rollUpAtOnce(ctx context.Context, logBucket string, dates []st
 }
 
 // sweep rebuilds the rollups of the window's dates, or of those the event
-// names, and then publishes the report.
+// names. A sweep of the window then publishes the report; one naming its
+// dates does not: the backfill state machine sends one such sweep per
+// week of its range, and each would publish the same 90 days again. It
+// publishes once at the end, with a sweep of the window.
 func (h *Handler) sweep(ctx context.Context, ev contract.SweepEvent) error {
 	if h.Rollups == nil {
 		return errors.New("rollup sweep: this function builds no rollups")
@@ -212,6 +306,9 @@ func (h *Handler) sweep(ctx context.Context, ev contract.SweepEvent) error {
 		"failed", len(dates)-len(results), "duration_ms", time.Since(start).Milliseconds())
 	if err != nil {
 		err = fmt.Errorf("rollup sweep: %w", err)
+	}
+	if len(ev.Dates) > 0 {
+		return err
 	}
 	// Even when some dates failed: the others are new, and the retry
 	// that rebuilds the failed ones publishes again.

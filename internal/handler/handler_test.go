@@ -127,9 +127,15 @@ func (e *testEnv) put(key string, data []byte) {
 // handle has the handler take payload, and stops the test if it fails.
 func (e *testEnv) handle(payload json.RawMessage) {
 	e.t.Helper()
-	if err := e.h.Handle(context.Background(), payload); err != nil {
+	if _, err := e.h.Handle(context.Background(), payload); err != nil {
 		e.t.Fatal(err)
 	}
+}
+
+// handleErr is Handle without its result.
+func (e *testEnv) handleErr(ctx context.Context, payload json.RawMessage) error {
+	_, err := e.h.Handle(ctx, payload)
+	return err
 }
 
 func (e *testEnv) objects(bucket, prefix string) map[string]string {
@@ -422,7 +428,7 @@ func TestIdempotent(t *testing.T) {
 		var wg sync.WaitGroup
 		errs := make([]error, 4)
 		for i := range errs {
-			wg.Go(func() { errs[i] = e.h.Handle(context.Background(), event(logBucket, key)) })
+			wg.Go(func() { errs[i] = e.handleErr(context.Background(), event(logBucket, key)) })
 		}
 		wg.Wait()
 		if err := errors.Join(errs...); err != nil {
@@ -438,7 +444,7 @@ func TestIdempotent(t *testing.T) {
 			}
 			return nil
 		}
-		err := e.h.Handle(context.Background(), event(logBucket, key))
+		_, err := e.h.Handle(context.Background(), event(logBucket, key))
 		if err == nil || !strings.Contains(err.Error(), logBucket+"/"+key) || !strings.Contains(err.Error(), "connection reset") {
 			t.Fatalf("first attempt: %v, want an error naming the object and the cause", err)
 		}
@@ -513,7 +519,7 @@ func TestEventsThatDoNothing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, process.DefaultConfig())
-			if err := e.h.Handle(context.Background(), tt.payload); err != nil {
+			if _, err := e.h.Handle(context.Background(), tt.payload); err != nil {
 				t.Fatalf("Handle: %v", err)
 			}
 			findLog(t, &e.logs, tt.log)
@@ -550,7 +556,7 @@ func TestFailures(t *testing.T) {
 	e := newEnv(t, process.DefaultConfig())
 	e.put(corruptKey, good[:len(good)/2])
 	e.put(goodKey, good)
-	err := e.h.Handle(context.Background(), event(logBucket, corruptKey, goneKey, goodKey, "wrong-bucket-key"))
+	_, err := e.h.Handle(context.Background(), event(logBucket, corruptKey, goneKey, goodKey, "wrong-bucket-key"))
 	if err == nil {
 		t.Fatal("a corrupt file did not fail the invocation")
 	}
@@ -575,7 +581,7 @@ func TestFailures(t *testing.T) {
 
 	t.Run("missing bucket", func(t *testing.T) {
 		e := newEnv(t, process.DefaultConfig())
-		err := e.h.Handle(context.Background(), event("no-such-bucket", goodKey))
+		_, err := e.h.Handle(context.Background(), event("no-such-bucket", goodKey))
 		if err == nil || !strings.Contains(err.Error(), "no-such-bucket/"+goodKey) {
 			t.Errorf("error %v, want one naming the bucket and key", err)
 		}
@@ -584,7 +590,7 @@ func TestFailures(t *testing.T) {
 		e := newEnv(t, process.DefaultConfig())
 		e.put(goodKey, good)
 		e.store.failPut = func(int64, string) error { return errors.New("AccessDenied: not allowed") }
-		err := e.h.Handle(context.Background(), event(logBucket, goodKey))
+		_, err := e.h.Handle(context.Background(), event(logBucket, goodKey))
 		if err == nil || !strings.Contains(err.Error(), "AccessDenied") || !strings.Contains(err.Error(), goodKey) {
 			t.Errorf("error %v", err)
 		}
@@ -606,7 +612,7 @@ func TestStopsBeforeTheDeadline(t *testing.T) {
 	deadline := time.Now().Add(500 * time.Millisecond)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	err := e.h.Handle(ctx, event(logBucket, key))
+	_, err := e.h.Handle(ctx, event(logBucket, key))
 	if err == nil || !strings.Contains(err.Error(), "stopped before the invocation deadline") || !strings.Contains(err.Error(), key) {
 		t.Fatalf("error %v, want a deadline error naming the key", err)
 	}
@@ -719,7 +725,7 @@ func TestJSONLines(t *testing.T) {
 
 func TestNotANotification(t *testing.T) {
 	e := newEnv(t, process.DefaultConfig())
-	if err := e.h.Handle(context.Background(), json.RawMessage(`[1,2]`)); err == nil {
+	if _, err := e.h.Handle(context.Background(), json.RawMessage(`[1,2]`)); err == nil {
 		t.Error("a payload that is not an S3 notification was accepted")
 	}
 }

@@ -202,7 +202,7 @@ func TestLateDateDeliveries(t *testing.T) {
 		errs := make([]error, 4)
 		for i := range errs {
 			key := logKey([]string{"a", "b"}[i%2])
-			wg.Go(func() { errs[i] = e.h.Handle(context.Background(), event(logBucket, key)) })
+			wg.Go(func() { errs[i] = e.handleErr(context.Background(), event(logBucket, key)) })
 		}
 		wg.Wait()
 		if err := errors.Join(errs...); err != nil {
@@ -219,7 +219,7 @@ func TestLateDateDeliveries(t *testing.T) {
 			}
 			return nil
 		}
-		err := e.h.Handle(context.Background(), event(logBucket, logKey("a")))
+		_, err := e.h.Handle(context.Background(), event(logBucket, logKey("a")))
 		if err == nil || !strings.Contains(err.Error(), "rollup of "+date) || !strings.Contains(err.Error(), "connection reset") {
 			t.Fatalf("first attempt: %v, want an error naming the date and the cause", err)
 		}
@@ -278,7 +278,7 @@ func TestSweepEvents(t *testing.T) {
 			e := newEnv(t, cfg)
 			e.put(logKey("recent"), recent)
 			e.handle(event(logBucket, logKey("recent")))
-			err := e.h.Handle(context.Background(), json.RawMessage(tt.payload))
+			_, err := e.h.Handle(context.Background(), json.RawMessage(tt.payload))
 			if tt.wantErr == nil && err != nil {
 				t.Fatal(err)
 			}
@@ -389,7 +389,7 @@ func TestSweepPublishesReport(t *testing.T) {
 			}
 			return nil
 		}
-		err := e.h.Handle(context.Background(), sweepEvent)
+		_, err := e.h.Handle(context.Background(), sweepEvent)
 		if err == nil || !strings.Contains(err.Error(), logBucket+"/"+key) || !strings.Contains(err.Error(), "AccessDenied") {
 			t.Errorf("error %v, want one naming %s/%s and the cause", err, logBucket, key)
 		}
