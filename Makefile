@@ -154,7 +154,8 @@ GUARD_ALL_FEATURES := \
 	publishReport=true \
 	alarmEmail=ops@example.com \
 	heartbeatPeriod=2h \
-	functionLogRetention=ONE_YEAR
+	functionLogRetention=ONE_YEAR \
+	backfill=true
 
 .PHONY: guard
 guard: $(CFNGUARD)

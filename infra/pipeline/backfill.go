@@ -143,8 +143,11 @@ func (pl *Pipeline) backfill() {
 	})
 	process.ItemProcessor(processBatch, nil)
 
-	// RollUp: every date of the range, a week per invocation, whether or
-	// not every batch succeeded.
+	// RollUp: every date of the range, a week per invocation, once every
+	// batch has succeeded. A failed map is not caught: the execution fails
+	// at it, so that a redrive reruns the map's failed batches (a redrive
+	// reruns only states that did not exit, and a caught map has exited)
+	// and then rolls up.
 	rollUpWeek := awsstepfunctionstasks.NewLambdaInvoke(scope, jsii.String("RollUpWeek"), &awsstepfunctionstasks.LambdaInvokeProps{
 		Comment:        jsii.String("Rebuild the rollups of a week's dates (a sweep naming them publishes no report)"),
 		LambdaFunction: pl.function,
@@ -159,10 +162,6 @@ func (pl *Pipeline) backfill() {
 		ResultPath:     sfn.JsonPath_DISCARD(),
 	})
 	rollUp.ItemProcessor(rollUpWeek, nil)
-	process.AddCatch(rollUp, &sfn.CatchProps{
-		Errors:     jsii.Strings("States.ALL"),
-		ResultPath: jsii.String("$.error"),
-	})
 
 	after := sfn.Chain_Start(rollUp)
 	if p.PublishReport {
@@ -177,14 +176,7 @@ func (pl *Pipeline) backfill() {
 		retryLambda(publish)
 		after = after.Next(publish)
 	}
-	done := sfn.NewChoice(scope, jsii.String("Done"), &sfn.ChoiceProps{Comment: jsii.String("Did every batch succeed?")}).
-		When(sfn.Condition_IsPresent(jsii.String("$.error")), sfn.NewFail(scope, jsii.String("Failed"), &sfn.FailProps{
-			Comment:   jsii.String("Batches failed (listed under " + BackfillResultsPrefix + " in the summary bucket); the rollups were rebuilt from the others"),
-			ErrorPath: jsii.String("$.error.Error"),
-			CausePath: jsii.String("$.error.Cause"),
-		}), nil).
-		Otherwise(sfn.NewSucceed(scope, jsii.String("Succeeded"), nil))
-	definition := sfn.Chain_Start(prepare).Next(process).Next(after.Next(done))
+	definition := sfn.Chain_Start(prepare).Next(process).Next(after)
 
 	// The definition is rendered here rather than by the state machine,
 	// whose grant pass would attach a policy of CDK's own to the role
