@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -242,7 +241,7 @@ func TestEndToEnd(t *testing.T) {
 	// sweeps once more: a request just before Close is summarized and
 	// rolled up, once each.
 	children := local.Children(p)
-	groups := processGroups(t, children)
+	_, groups := localtest.Family(t, children...)
 	get(t, "GET", "/e?ev=last")
 	last := p.Bridge.Stats()
 	p.Close()
@@ -279,45 +278,6 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("process group %d still has a process after Close (kill: %v)", g, err)
 		}
 	}
-}
-
-// processGroups returns the process groups of the processes pids and of
-// all their descendants, from Linux's /proc (aws-lambda-rie, and so this
-// test, runs only on Linux).
-func processGroups(t *testing.T, pids []int) []int {
-	t.Helper()
-	stats, err := filepath.Glob("/proc/[0-9]*/stat")
-	if err != nil || len(stats) == 0 {
-		t.Fatalf("listing processes in /proc: %v", err)
-	}
-	children := map[int][]int{} // parent -> children
-	group := map[int]int{}
-	for _, name := range stats {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			continue // the process has exited
-		}
-		// pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
-		head, tail, _ := strings.Cut(string(b), " (")
-		i := strings.LastIndexByte(tail, ')')
-		f := strings.Fields(tail[i+1:])
-		pid, err1 := strconv.Atoi(head)
-		if i < 0 || len(f) < 3 || err1 != nil {
-			t.Fatalf("%s: unexpected %q", name, b)
-		}
-		ppid, _ := strconv.Atoi(f[1])
-		group[pid], _ = strconv.Atoi(f[2])
-		children[ppid] = append(children[ppid], pid)
-	}
-	var groups []int
-	for todo := slices.Clone(pids); len(todo) > 0; {
-		pid := todo[0]
-		todo = append(todo[1:], children[pid]...)
-		if g, ok := group[pid]; ok && !slices.Contains(groups, g) {
-			groups = append(groups, g)
-		}
-	}
-	return groups
 }
 
 func raw(t *testing.T, baseURL, request string) {

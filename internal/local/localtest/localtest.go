@@ -147,7 +147,7 @@ func Machine(path string) (elf.Machine, error) {
 // PMDP_BOOTSTRAP is set.
 func Launched(t *testing.T, p *local.Pipeline) string {
 	t.Helper()
-	pids := descendants(p.EmulatorPID)
+	pids, _ := Family(t, p.EmulatorPID)
 	for _, pid := range pids {
 		exe, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe")
 		if err != nil {
@@ -179,35 +179,48 @@ func Launched(t *testing.T, p *local.Pipeline) string {
 	return ""
 }
 
-// descendants returns the processes under pid, from Linux's /proc.
-func descendants(pid int) []int {
-	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
-	children := map[int][]int{}
+// Family returns the processes under pids, every generation, and the
+// process groups of pids and of those processes, from Linux's /proc
+// (aws-lambda-rie, and so every test that uses it, runs only on Linux).
+func Family(t testing.TB, pids ...int) (descendants, groups []int) {
+	t.Helper()
+	stats, err := filepath.Glob("/proc/[0-9]*/stat")
+	if err != nil || len(stats) == 0 {
+		t.Fatalf("listing processes in /proc: %v", err)
+	}
+	children := map[int][]int{} // parent -> children
+	group := map[int]int{}
 	for _, name := range stats {
 		b, err := os.ReadFile(name)
 		if err != nil {
 			continue // the process has exited
 		}
-		// pid (comm) state ppid ...; comm may hold spaces and parentheses.
+		// pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
 		head, tail, _ := strings.Cut(string(b), " (")
 		i := strings.LastIndexByte(tail, ')')
 		if i < 0 {
-			continue
+			t.Fatalf("%s: unexpected %q", name, b)
 		}
 		f := strings.Fields(tail[i+1:])
-		child, err1 := strconv.Atoi(head)
-		if len(f) < 2 || err1 != nil {
-			continue
+		pid, err1 := strconv.Atoi(head)
+		if len(f) < 3 || err1 != nil {
+			t.Fatalf("%s: unexpected %q", name, b)
 		}
 		ppid, _ := strconv.Atoi(f[1])
-		children[ppid] = append(children[ppid], child)
+		group[pid], _ = strconv.Atoi(f[2])
+		children[ppid] = append(children[ppid], pid)
 	}
-	var out []int
-	for todo := slices.Clone(children[pid]); len(todo) > 0; todo = todo[1:] {
-		out = append(out, todo[0])
-		todo = append(todo, children[todo[0]]...)
+	for todo := slices.Clone(pids); len(todo) > 0; {
+		pid := todo[0]
+		todo = append(todo[1:], children[pid]...)
+		if !slices.Contains(pids, pid) {
+			descendants = append(descendants, pid)
+		}
+		if g, ok := group[pid]; ok && !slices.Contains(groups, g) {
+			groups = append(groups, g)
+		}
 	}
-	return out
+	return descendants, groups
 }
 
 // Output collects the processes' output, which several goroutines write.

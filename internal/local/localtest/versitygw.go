@@ -2,11 +2,8 @@ package localtest
 
 import (
 	"context"
-	"net"
 	"os/exec"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -23,37 +20,9 @@ import (
 func VersityGW(t testing.TB, buckets ...string) *s3.Client {
 	t.Helper()
 	bin := Tool(t, "PMDP_VERSITYGW")
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	output := new(Output)
+	addr := freeAddr(t)
 	cmd := exec.Command(bin, "--port", addr, "--access", local.AccessKey, "--secret", local.SecretKey, "posix", t.TempDir())
-	cmd.Stdout, cmd.Stderr = output, output
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("versitygw's output:\n%s", output)
-		}
-	})
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("versitygw did not listen on %s: %v", addr, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	serve(t, "versitygw", cmd, addr)
 	client := s3.New(s3.Options{
 		BaseEndpoint: aws.String("http://" + addr), UsePathStyle: true, Region: local.Region,
 		Credentials: credentials.NewStaticCredentialsProvider(local.AccessKey, local.SecretKey, ""),

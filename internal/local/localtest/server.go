@@ -1,0 +1,52 @@
+package localtest
+
+import (
+	"net"
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// freeAddr returns a loopback address no one listens on, for a server
+// started next.
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// serve starts cmd, a server that will listen on addr, in a process group
+// of its own, and returns once it accepts connections. The group is
+// stopped when the test ends; a failed test logs what the server wrote.
+func serve(t testing.TB, name string, cmd *exec.Cmd, addr string) {
+	t.Helper()
+	output := new(Output)
+	cmd.Stdout, cmd.Stderr = output, output
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("%s's output:\n%s", name, output)
+		}
+	})
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not listen on %s: %v", name, addr, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
