@@ -98,8 +98,15 @@ func TestRollupMergesSketches(t *testing.T) {
 	if counts["/"] != 10000 || counts["/e"] != 2000 {
 		t.Errorf("counts %v, want the sums", counts)
 	}
-	if _, meta := e.rollup(date); meta[MetaDistinct] != "visitor" {
-		t.Errorf("metadata %v, want %s: visitor", meta, MetaDistinct)
+	// The cap recorded is the one the rollup held to: distinct counts
+	// lower the default 100,000.
+	if _, meta := e.rollup(date); meta[MetaDistinct] != "visitor" || meta[MetaMaxGroups] != "20000" {
+		t.Errorf("metadata %v, want %s: visitor and %s: 20000", meta, MetaDistinct, MetaMaxGroups)
+	}
+	// Asking for the same cap outright changes nothing.
+	e.b.MaxGroups = summary.MaxDistinctGroups
+	if res := e.build(date); res.Outcome != Unchanged {
+		t.Errorf("with MaxGroups %d, the same rollup is %v, want unchanged", e.b.MaxGroups, res.Outcome)
 	}
 }
 

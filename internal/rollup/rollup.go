@@ -280,7 +280,16 @@ func (b *Builder) attempt(ctx context.Context, res *Result) error {
 	return nil
 }
 
-func (b *Builder) maxGroups() int { return cmp(b.MaxGroups, summary.DefaultMaxGroups) }
+// maxGroups is the cap the rollup holds to, as its metadata records it:
+// with distinct counts on, summary.NewDistinct lowers any larger one to
+// summary.MaxDistinctGroups.
+func (b *Builder) maxGroups() int {
+	n := cmp(b.MaxGroups, summary.DefaultMaxGroups)
+	if b.Distinct.On() {
+		n = min(n, summary.MaxDistinctGroups)
+	}
+	return n
+}
 
 // merge sums every input into one summary; nil when no input has rows
 // and the rollup has no dimensions of its own. The inputs are merged in
