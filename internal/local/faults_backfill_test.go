@@ -81,7 +81,6 @@ func planBackfill(t *testing.T, p *local.Pipeline, st *faultStage) *backfillBatc
 // invokes the batch until it succeeds, at most twice, then sweeps the
 // range as the state machine does after its last batch.
 func (b *backfillBatch) run(t *testing.T, p *local.Pipeline) {
-	t.Helper()
 	ctx := context.Background()
 	for _, g := range b.logs {
 		put(t, p, g.key, g.gz)
