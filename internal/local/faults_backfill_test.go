@@ -20,6 +20,7 @@ import (
 	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/faultproxy"
 	"github.com/pmdp/pmdp/internal/local"
+	"github.com/pmdp/pmdp/internal/local/localtest"
 	"github.com/pmdp/pmdp/internal/loggen"
 	"github.com/pmdp/pmdp/internal/rollup"
 )
@@ -80,8 +81,9 @@ func planBackfill(t *testing.T, p *local.Pipeline, st *faultStage) *backfillBatc
 // run lists the files (puts them outside the notification filter),
 // invokes the batch until it succeeds, at most twice, then sweeps the
 // range as the state machine does after its last batch.
-func (b *backfillBatch) run(t *testing.T, p *local.Pipeline) {
+func (b *backfillBatch) run(t *testing.T, p *local.Pipeline, output *localtest.Output) {
 	ctx := context.Background()
+	logged := len(output.String())
 	for _, g := range b.logs {
 		put(t, p, g.key, g.gz)
 	}
@@ -107,6 +109,18 @@ func (b *backfillBatch) run(t *testing.T, p *local.Pipeline) {
 	}
 	if want := `{"items":4,"summarized":4,"skipped":0,"uncovered":0}`; string(res) != want {
 		t.Errorf("the batch's retry answered %s, want %s", res, want)
+	}
+
+	// The lost replace of the 28th's rollup was refused once (412) when
+	// the SDK sent it again, and its builder found the rollup current.
+	var conflicted []rollupLog
+	for _, l := range rolledUp(output.String()[logged:], rollup.Key("rollups/", b.dates[0])) {
+		if l.Conflicts > 0 {
+			conflicted = append(conflicted, l)
+		}
+	}
+	if len(conflicted) != 1 || conflicted[0].Outcome != string(rollup.Unchanged) || conflicted[0].Conflicts != 1 {
+		t.Errorf("the batch's builds of %s that met a conflict: %+v, want one, unchanged after 1 conflict", b.dates[0], conflicted)
 	}
 
 	sweep, err := json.Marshal(contract.SweepEvent{Op: contract.SweepOp, Dates: []string{b.input.From}})

@@ -376,7 +376,7 @@ func TestFaults(t *testing.T) {
 
 	// A backfill batch under faults, invoked again as Step Functions would.
 	staged.enter(backfillStage)
-	bf.run(t, p)
+	bf.run(t, p, output)
 	logs = append(logs, bf.logs...)
 	dates = append(dates, bf.dates...)
 	if st := p.Bridge.Stats(); st.Failed != len(recorded) {
