@@ -196,9 +196,6 @@ func generateLog(t *testing.T, folder, name string, cfg loggen.Config) faultLog 
 	return g
 }
 
-// logName is a log file's name in a folder, without the folder.
-func logName(key string) string { return key[strings.LastIndexByte(key, '/')+1:] }
-
 // faultFile is one log file of the fault test and the fault it meets.
 type faultFile struct {
 	name string // the key's random part
