@@ -3,11 +3,15 @@ package local_test
 // S3 failing under the local pipeline: the function (the shipped bootstrap
 // under the emulator, when the Makefile says so) reaches versitygw through
 // toxiproxy, for faults on the connection, and then faultproxy, for
-// faults that take knowing the request. Each log file meets one fault; in
-// the end every file is summarized exactly once, either after the SDK's
-// and the bridge's (Lambda's) retries or by replaying the failure record
-// with `pmdp process --events`, and every rollup is exactly what a rebuild
-// gives. The test logs one line of figures.
+// faults that take knowing the request. The test runs in three stages,
+// each with its own faults: log files delivered and swept, each meeting
+// one fault; a log file delivered late, whose sweep replaces the rollups
+// (faults_late_test.go); and a backfill batch (faults_backfill_test.go).
+// In the end every file is summarized exactly once, either after the
+// SDK's and the bridge's (Lambda's, Step Functions') retries or by
+// replaying the failure record with `pmdp process --events`, and every
+// rollup is exactly what a rebuild gives. The test logs one line of
+// figures.
 
 import (
 	"bytes"
@@ -15,6 +19,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"slices"
@@ -59,18 +64,19 @@ type faultInvoker struct {
 	plan  map[string]toxicPlan // by object key
 
 	mu       sync.Mutex
-	attempts map[string]int // by object key, or "sweep"
+	attempts map[string]int // by object key, or the sweep's name
+	sweep    string         // the name of the sweep the test asked for last
 	toxics   int            // toxics put on
 	err      error          // the first error of toxiproxy's API
 }
 
 func (f *faultInvoker) Invoke(ctx context.Context, payload []byte) error {
-	event := "sweep"
+	f.mu.Lock()
+	event := f.sweep
 	var ev events.S3Event
 	if json.Unmarshal(payload, &ev) == nil && len(ev.Records) == 1 {
 		event = ev.Records[0].S3.Object.URLDecodedKey
 	}
-	f.mu.Lock()
 	f.attempts[event]++
 	attempt := f.attempts[event]
 	f.mu.Unlock()
@@ -101,6 +107,95 @@ func (f *faultInvoker) fail(err error) {
 	}
 }
 
+// sweepNow runs a rollup sweep through the bridge, as the schedule would,
+// counting its attempts under name.
+func (f *faultInvoker) sweepNow(t *testing.T, p *local.Pipeline, name string) {
+	t.Helper()
+	f.mu.Lock()
+	f.sweep = name
+	f.mu.Unlock()
+	if err := p.Sweep(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// faultStage is one stage of the test: its own faultproxy, whose rules
+// count the stage's requests from 1, and what else meets the requests.
+type faultStage struct {
+	name  string
+	proxy *faultproxy.Proxy
+	// before, when set, sees each request before the proxy passes it on,
+	// and may write to S3 first, as another writer racing the function.
+	before func(*http.Request)
+}
+
+// stagedProxy passes the function's requests to the current stage's
+// faultproxy.
+type stagedProxy struct {
+	mu     sync.Mutex
+	stages []*faultStage
+	cur    *faultStage
+}
+
+func (s *stagedProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	st := s.cur
+	s.mu.Unlock()
+	if st.before != nil {
+		st.before(r)
+	}
+	st.proxy.ServeHTTP(w, r)
+}
+
+// enter makes st the current stage; its rules must be set by then.
+func (s *stagedProxy) enter(st *faultStage) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cur = st
+}
+
+// faultLog is one generated log file: its key, its bytes as delivered,
+// the summaries it must give and the true counts of its requests.
+type faultLog struct {
+	key         string
+	gz          []byte
+	summaries   map[string]string // key -> content
+	summaryKeys []string          // the summaries' keys, by date
+	truth       map[string]int64  // path|ev, as rollups hold them -> count
+}
+
+// generateLog generates the log file name in folder (…/yyyy/mm/dd/) and
+// what it must give: its summaries are `pmdp summarize` of each date's
+// lines.
+func generateLog(t *testing.T, folder, name string, cfg loggen.Config) faultLog {
+	t.Helper()
+	var plain bytes.Buffer
+	res, err := loggen.Write(&plain, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "123456789012_elasticloadbalancing_us-east-1_app.pmdp-local.50dc6c495c0c9188_" + cfg.Start.Format("20060102T1504Z") + "_10.0.1.5_" + name
+	g := faultLog{key: folder + base + ".log.gz", gz: loggen.Gzip(plain.Bytes()), summaries: map[string]string{}, truth: map[string]int64{}}
+	byDate := loggen.SplitByDate(plain.Bytes())
+	for _, date := range slices.Sorted(maps.Keys(byDate)) {
+		var stdout, stderr bytes.Buffer
+		if code := cli.Main([]string{"summarize", "--group-by", e2eGroupBy, "-"}, bytes.NewReader(byDate[date]), &stdout, &stderr); code != 0 {
+			t.Fatalf("summarize: %s", &stderr)
+		}
+		sk := "summaries/dt=" + date + "/" + base + ".csv"
+		g.summaries[sk] = stdout.String()
+		g.summaryKeys = append(g.summaryKeys, sk)
+	}
+	rows, err := res.Expected([]string{"path", "query:ev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		g.truth[jsonText(r.Values[0])+"|"+jsonText(r.Values[1])] += r.Count
+	}
+	return g
+}
+
 // faultFile is one log file of the fault test and the fault it meets.
 type faultFile struct {
 	name string // the key's random part
@@ -117,20 +212,21 @@ type faultFile struct {
 
 func TestFaults(t *testing.T) {
 	tox := localtest.Toxiproxy(t)
-	inv := &faultInvoker{attempts: map[string]int{}, plan: map[string]toxicPlan{}}
-	var fp *faultproxy.Proxy
+	inv := &faultInvoker{attempts: map[string]int{}, plan: map[string]toxicPlan{}, sweep: "sweep"}
+	deliveries, lateStage, backfillStage := &faultStage{name: "deliveries"}, &faultStage{name: "late delivery"}, &faultStage{name: "backfill"}
+	staged := &stagedProxy{stages: []*faultStage{deliveries, lateStage, backfillStage}}
 	p, output := localtest.Start(t, "../../lambda", local.Config{
 		GroupBy: e2eGroupBy, Backoff: 50 * time.Millisecond, Timeout: faultTimeout,
 		RollupInterval: time.Hour, // the test sweeps itself
 		FunctionS3: func(s3 string) (string, error) {
+			for _, st := range staged.stages {
+				var err error
+				if st.proxy, err = faultproxy.New(s3); err != nil {
+					return "", err
+				}
+			}
+			front := serve(t, staged)
 			var err error
-			if fp, err = faultproxy.New(s3); err != nil {
-				return "", err
-			}
-			front, err := serve(t, fp)
-			if err != nil {
-				return "", err
-			}
 			if inv.proxy, err = tox.CreateProxy("s3", "127.0.0.1:0", front); err != nil {
 				return "", err
 			}
@@ -138,13 +234,14 @@ func TestFaults(t *testing.T) {
 		},
 		Invoker: func(emulator bridge.Invoker) bridge.Invoker { inv.next = emulator; return inv },
 	})
-	ctx := context.Background()
+	fp := deliveries.proxy
 
 	const prefix = "logs/AWSLogs/123456789012/elasticloadbalancing/us-east-1/"
 	// The logs span yesterday's last and today's first minutes (UTC), so
 	// that their dates are in the sweep's window whatever the day, and
 	// each file has two summaries: a fault can fall between them.
 	start := time.Now().UTC().Truncate(24 * time.Hour).Add(-3 * time.Minute)
+	folder := prefix + start.Format("2006/01/02") + "/"
 	downstream := func(name, typ string, attrs toxiproxy.Attributes, attempts ...int) *toxicPlan {
 		return &toxicPlan{toxic: toxiproxy.Toxic{Name: name, Type: typ, Stream: "downstream", Attributes: attrs}, attempts: attempts}
 	}
@@ -174,55 +271,26 @@ func TestFaults(t *testing.T) {
 	}
 
 	// Each file, what its summaries must hold, and the faults.
-	type generated struct {
-		key       string
-		gz        []byte            // the file as delivered
-		summaries map[string]string // key -> content
-		truth     map[string]int64  // path|ev, as rollups hold them -> count
-	}
-	var logs []generated
+	var logs []faultLog
 	var dates []string
 	wantRecorded := map[string]bool{}
 	for i, f := range files {
-		var plain bytes.Buffer
-		res, err := loggen.Write(&plain, loggen.Config{Seed: uint64(100 + i), Lines: 300, Start: start, Span: 6 * time.Minute})
-		if err != nil {
-			t.Fatal(err)
+		g := generateLog(t, folder, f.name, loggen.Config{Seed: uint64(100 + i), Lines: 300, Start: start, Span: 6 * time.Minute})
+		if len(g.summaryKeys) != 2 {
+			t.Fatalf("%s: %d dates, want 2", f.name, len(g.summaryKeys))
 		}
-		key := prefix + start.Format("2006/01/02") + "/123456789012_elasticloadbalancing_us-east-1_app.pmdp-local.50dc6c495c0c9188_" +
-			start.Format("20060102T1504Z") + "_10.0.1.5_" + f.name + ".log.gz"
-		g := generated{key: key, gz: loggen.Gzip(plain.Bytes()), summaries: map[string]string{}, truth: map[string]int64{}}
-		var summaryKeys []string
-		for _, date := range slices.Sorted(maps.Keys(loggen.SplitByDate(plain.Bytes()))) {
-			lines := loggen.SplitByDate(plain.Bytes())[date]
-			var stdout, stderr bytes.Buffer
-			if code := cli.Main([]string{"summarize", "--group-by", e2eGroupBy, "-"}, bytes.NewReader(lines), &stdout, &stderr); code != 0 {
-				t.Fatalf("summarize: %s", &stderr)
-			}
-			sk := "summaries/dt=" + date + "/" + strings.TrimSuffix(key[strings.LastIndexByte(key, '/')+1:], ".log.gz") + ".csv"
-			g.summaries[sk] = stdout.String()
-			summaryKeys = append(summaryKeys, sk)
-			if !slices.Contains(dates, date) {
+		for _, sk := range g.summaryKeys {
+			if date := summaryDate(sk); !slices.Contains(dates, date) {
 				dates = append(dates, date)
 			}
 		}
-		if len(summaryKeys) != 2 {
-			t.Fatalf("%s: %d dates, want 2", f.name, len(summaryKeys))
-		}
-		rows, err := res.Expected([]string{"path", "query:ev"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range rows {
-			g.truth[jsonText(r.Values[0])+"|"+jsonText(r.Values[1])] += r.Count
-		}
 		if f.toxic != nil {
-			inv.plan[key] = *f.toxic
+			inv.plan[g.key] = *f.toxic
 		}
 		if f.rules != nil {
-			fp.Rules = append(fp.Rules, f.rules(key, summaryKeys)...)
+			fp.Rules = append(fp.Rules, f.rules(g.key, g.summaryKeys)...)
 		}
-		wantRecorded[key] = f.recorded
+		wantRecorded[g.key] = f.recorded
 		logs = append(logs, g)
 	}
 	slices.Sort(dates)
@@ -230,22 +298,23 @@ func TestFaults(t *testing.T) {
 	// sweep fails once; the first date's first rollup write loses its
 	// answer, so the builder's create is retried after it took effect;
 	// the second date's first three fail, so the sweep fails again.
-	first := slices.Sorted(maps.Keys(logs[0].summaries))[0]
 	fp.Rules = append(fp.Rules,
-		faultproxy.Rule{Method: "GET", Key: first, Nth: []int{1}, Fault: faultproxy.CutBody},
+		faultproxy.Rule{Method: "GET", Key: logs[0].summaryKeys[0], Nth: []int{1}, Fault: faultproxy.CutBody},
 		faultproxy.Rule{Method: "PUT", Key: rollup.Key("rollups/", dates[0]), Nth: []int{1}, Fault: faultproxy.LoseAnswer},
 		faultproxy.Rule{Method: "PUT", Key: rollup.Key("rollups/", dates[1]), Nth: []int{1, 2, 3}, Fault: faultproxy.InternalError},
 	)
+	// The later stages' files and faults, planned before anything runs.
+	late := planLate(t, p, lateStage, folder, dates)
+	bf := planBackfill(t, p, backfillStage)
 
 	// Deliver, as the load balancer would; then sweep, as the schedule
 	// would.
+	staged.enter(deliveries)
 	for _, g := range logs {
 		put(t, p, g.key, g.gz)
 	}
 	waitFor(t, p.Bridge, func(st bridge.Stats) bool { return st.Delivered+st.Failed >= len(logs) && st.Pending == 0 }, "every file's event")
-	if err := p.Sweep(ctx); err != nil {
-		t.Fatal(err)
-	}
+	inv.sweepNow(t, p, "sweep")
 	t.Logf("function: %s", localtest.Launched(t, p))
 	if inv.err != nil {
 		t.Fatal(inv.err)
@@ -297,6 +366,20 @@ func TestFaults(t *testing.T) {
 		t.Errorf("replay processed %d objects, want the %d recorded:\n%s%s", replayed, len(recorded), &stdout, &stderr)
 	}
 
+	// A file delivered late, its rollups replaced under faults and a race.
+	staged.enter(lateStage)
+	late.run(t, p, inv, output)
+	logs = append(logs, late.logs...)
+
+	// A backfill batch under faults, invoked again as Step Functions would.
+	staged.enter(backfillStage)
+	bf.run(t, p, output)
+	logs = append(logs, bf.logs...)
+	dates = append(dates, bf.dates...)
+	if st := p.Bridge.Stats(); st.Failed != len(recorded) {
+		t.Errorf("bridge stats %+v: the later stages added to the failure record", st)
+	}
+
 	// Every summary is exactly its date's lines, once; nothing else.
 	got := objects(t, p, "summaries/")
 	want := map[string]string{}
@@ -319,7 +402,7 @@ func TestFaults(t *testing.T) {
 	// Every rollup is what a builder gives from the summaries now.
 	rebuilder := &rollup.Builder{Store: objstore.S3{Client: p.S3}, Bucket: p.Bucket, SummaryPrefix: "summaries/",
 		RollupPrefix: "rebuilt/", Dimensions: summary.MustParseDimensions(e2eGroupBy)}
-	if _, err := rebuilder.BuildAll(ctx, dates, nil); err != nil {
+	if _, err := rebuilder.BuildAll(context.Background(), dates, nil); err != nil {
 		t.Fatal(err)
 	}
 	rebuilt := objects(t, p, "rebuilt/")
@@ -355,18 +438,11 @@ func TestFaults(t *testing.T) {
 	}
 
 	// Every planned fault happened.
-	injected := fp.Injected()
-	for i, rule := range fp.Rules {
-		n := 0
-		for _, in := range injected {
-			if in.Rule == i {
-				n++
-			}
-		}
-		if n == 0 || (rule.Nth != nil && n != len(rule.Nth)) {
-			t.Errorf("rule %+v injected %d faults", rule, n)
-		}
+	injected := 0
+	for _, st := range staged.stages {
+		injected += checkInjected(t, st)
 	}
+	injected += late.races()
 	toxics := 0
 	for _, f := range files {
 		if f.toxic != nil {
@@ -383,21 +459,56 @@ func TestFaults(t *testing.T) {
 			t.Logf("retried: %s, %d attempts", event, n)
 		}
 	}
-	for _, in := range injected {
-		t.Logf("faultproxy: %s of %s %s (request %d of its rule); %d such requests in all",
-			in.Fault, in.Method, in.Key, in.Nth, fp.Requests(in.Method, in.Key))
+	if bf.attempts > 1 {
+		retried++
+		t.Logf("retried: the backfill batch, %d attempts", bf.attempts)
 	}
 	if t.Failed() {
 		t.Logf("function's output:\n%s", output)
 	}
 	t.Logf("faults injected: %d, events retried: %d, events in the failure record: %d, events replayed: %d, requests lost: %d, requests double-counted: %d (of %d requests in %d files)",
-		len(injected)+inv.toxics, retried, len(recorded), replayed, lost, doubled, total, len(files))
+		injected+inv.toxics, retried, len(recorded), replayed, lost, doubled, total, len(logs))
 }
 
-// serve serves h on a free loopback port until the test ends, and returns
-// its address.
-func serve(t *testing.T, h *faultproxy.Proxy) (string, error) {
+// checkInjected checks that every fault st's rules plan was injected, logs
+// them, and returns how many there were.
+func checkInjected(t *testing.T, st *faultStage) int {
+	t.Helper()
+	injected := st.proxy.Injected()
+	for i, rule := range st.proxy.Rules {
+		n := 0
+		for _, in := range injected {
+			if in.Rule == i {
+				n++
+			}
+		}
+		if n == 0 || (rule.Nth != nil && n != len(rule.Nth)) {
+			t.Errorf("%s: rule %+v injected %d faults", st.name, rule, n)
+		}
+	}
+	for _, in := range injected {
+		t.Logf("%s: %s of %s %s (request %d of its rule); %d such requests in all",
+			st.name, in.Fault, in.Method, in.Key, in.Nth, st.proxy.Requests(in.Method, in.Key))
+	}
+	return len(injected)
+}
+
+// summaryDate is the date of a summary's key, …/dt=YYYY-MM-DD/….
+func summaryDate(key string) string {
+	_, after, _ := strings.Cut(key, "dt=")
+	date, _, _ := strings.Cut(after, "/")
+	return date
+}
+
+// serve serves the staged proxies on a free loopback port until the test
+// ends, and returns its address.
+func serve(t *testing.T, h *stagedProxy) string {
 	srv := httptest.NewServer(h)
-	t.Cleanup(func() { srv.Close(); h.Close() })
-	return srv.Listener.Addr().String(), nil
+	t.Cleanup(func() {
+		srv.Close()
+		for _, st := range h.stages {
+			st.proxy.Close()
+		}
+	})
+	return srv.Listener.Addr().String()
 }
