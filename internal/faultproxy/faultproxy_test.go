@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -163,6 +164,62 @@ func TestProxy(t *testing.T) {
 				t.Errorf("Requests(%s, key) = %d, want %d", tt.method, got, len(tt.want))
 			}
 		})
+	}
+}
+
+// A fault that passes the request on answers 502 Bad Gateway when the
+// server cannot be reached, as the proxy does for requests it passes on
+// unchanged.
+func TestServerDown(t *testing.T) {
+	for _, fault := range []Fault{LoseAnswer, CutBody} {
+		t.Run(fault.String(), func(t *testing.T) {
+			upstream := httptest.NewServer(&store{objects: map[string][]byte{}})
+			upstream.Close()
+			p, err := New(upstream.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			p.Rules = []Rule{{Method: "GET", Key: "k", Fault: fault}}
+			var logged bytes.Buffer
+			front := httptest.NewUnstartedServer(p)
+			front.Config.ErrorLog = log.New(&logged, "", 0)
+			front.Start()
+			defer front.Close()
+			client := &http.Client{Transport: &http.Transport{}}
+			defer client.CloseIdleConnections()
+			resp, err := client.Get(front.URL + "/bucket/k")
+			if err != nil {
+				t.Fatalf("GET: %v; want 502 Bad Gateway", err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusBadGateway || !strings.Contains(string(b), "connection refused") {
+				t.Errorf("GET: status %d, body %q; want 502 naming the refused connection", resp.StatusCode, b)
+			}
+			if logged.Len() > 0 {
+				t.Errorf("the proxy's server logged %q", &logged)
+			}
+		})
+	}
+}
+
+func TestFaultString(t *testing.T) {
+	tests := []struct {
+		fault Fault
+		want  string
+	}{
+		{0, "Fault(0)"}, // the zero Fault is none of them
+		{SlowDown, "503 SlowDown"},
+		{InternalError, "500 InternalError"},
+		{LoseAnswer, "answer lost"},
+		{CutBody, "body cut"},
+		{CutBody + 1, "Fault(5)"},
+	}
+	for _, tt := range tests {
+		if got := tt.fault.String(); got != tt.want {
+			t.Errorf("Fault(%d).String() = %q, want %q", int(tt.fault), got, tt.want)
+		}
 	}
 }
 

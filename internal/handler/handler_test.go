@@ -660,6 +660,20 @@ func TestStopAt(t *testing.T) {
 	}
 }
 
+// The handler's clock decides the rollup window; a date far from the real
+// one tells the clock from time.Now.
+func TestClock(t *testing.T) {
+	fixed := time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)
+	if got := (&Handler{Now: func() time.Time { return fixed }}).now(); !got.Equal(fixed) {
+		t.Errorf("now() = %v with Now set, want %v", got, fixed)
+	}
+	before := time.Now()
+	got := (&Handler{}).now()
+	if got.Before(before) || got.After(time.Now()) {
+		t.Errorf("now() = %v without Now, want the time of day (%v)", got, before)
+	}
+}
+
 func TestWorkContext(t *testing.T) {
 	h := &Handler{}
 	t.Run("no deadline: none added, cancel still works", func(t *testing.T) {

@@ -108,6 +108,24 @@ func TestPlainLines(t *testing.T) {
 			want: "backfill: 50/100 files (50%), 0 failed, 0.8 files/s, about 1m00s left, 1m00s elapsed\n" +
 				"backfill: 100 files done, 0 failed, in 1m01s (1.6 files/s)\n",
 		},
+		{
+			name: "all done before the summary: no time left",
+			steps: []step{
+				{after: 10 * time.Second, counts: Counts{Done: 10, Total: 10}},
+			},
+			final: Counts{Done: 10, Total: 10},
+			want: "backfill: 10/10 files (100%), 0 failed, 1.0 files/s, 10s elapsed\n" +
+				"backfill: 10 files done, 0 failed, in 11s (0.9 files/s)\n",
+		},
+		{
+			name: "nothing done yet: no time left at a rate of 0",
+			steps: []step{
+				{after: 10 * time.Second, counts: Counts{Done: 0, Total: 10}},
+			},
+			final: Counts{Done: 0, Total: 10},
+			want: "backfill: 0/10 files (0%), 0 failed, 0.0 files/s, 10s elapsed\n" +
+				"backfill: 0 of 10 files done, 0 failed, in 11s (0.0 files/s)\n",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -149,6 +167,97 @@ func TestLiveLine(t *testing.T) {
 		"process: 10 files done, 1 failed, in 3s (3.3 files/s)\n"
 	if out.String() != want {
 		t.Errorf("got\n%q\nwant\n%q", &out, want)
+	}
+}
+
+// The live line at its boundaries: no rate before any time has passed,
+// a redraw exactly redrawEvery after the last one, no bar when there is
+// nothing to do.
+func TestLiveLineBoundaries(t *testing.T) {
+	tests := []struct {
+		name  string
+		steps []step
+		want  string
+	}{
+		{
+			name:  "an update at the start has no rate yet",
+			steps: []step{{after: 0, counts: Counts{Done: 2, Total: 10}}},
+			want:  "\rprocess: [====                ] 2/10 files (20%), 0 failed, 0.0 files/s\x1b[K",
+		},
+		{
+			name: "redrawn exactly redrawEvery after the last draw",
+			steps: []step{
+				{after: time.Second, counts: Counts{Done: 1, Total: 10}},
+				{after: redrawEvery, counts: Counts{Done: 2, Total: 10}},
+			},
+			want: "\rprocess: [==                  ] 1/10 files (10%), 0 failed, 1.0 files/s, about 9s left\x1b[K" +
+				"\rprocess: [====                ] 2/10 files (20%), 0 failed, 1.8 files/s, about 4s left\x1b[K",
+		},
+		{
+			name:  "nothing to do: no bar",
+			steps: []step{{after: time.Second, counts: Counts{Done: 0, Total: 0}}},
+			want:  "\rprocess: 0/0 files, 0 failed, 0.0 files/s\x1b[K",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newClock()
+			var out bytes.Buffer
+			d := New(Options{Out: &out, Label: "process", Unit: "files", Terminal: true, Width: 100, Now: c.Now})
+			play(d, c, tt.steps)
+			if out.String() != tt.want {
+				t.Errorf("got\n%q\nwant\n%q", &out, tt.want)
+			}
+		})
+	}
+}
+
+// The summary line at its boundaries.
+func TestSummary(t *testing.T) {
+	tests := []struct {
+		name    string
+		elapsed time.Duration
+		final   Counts
+		want    string
+	}{
+		{"finished at the start: no rate", 0, Counts{}, "backfill: 0 files done, 0 failed, in 0s\n"},
+		{"a rate of 100 has no decimal", time.Second, Counts{Done: 100, Total: 100}, "backfill: 100 files done, 0 failed, in 1s (100 files/s)\n"},
+		{"listing when stopped: of how many found", time.Second, Counts{Done: 5, Total: 5, Listing: true}, "backfill: 5 of 5 files done, 0 failed, in 1s (5.0 files/s)\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newClock()
+			var out bytes.Buffer
+			d := New(Options{Out: &out, Label: "backfill", Unit: "files", Now: c.Now})
+			c.advance(tt.elapsed)
+			line := d.Finish(tt.final)
+			if out.String() != tt.want {
+				t.Errorf("got\n%q\nwant\n%q", &out, tt.want)
+			}
+			if line+"\n" != tt.want {
+				t.Errorf("Finish returned %q, want the line without its newline", line)
+			}
+		})
+	}
+}
+
+func TestFormatRate(t *testing.T) {
+	tests := []struct {
+		r    float64
+		want string
+	}{
+		{0, "0.0"},
+		{9.96, "10.0"},
+		{99.94, "99.9"},
+		{100, "100"},
+		{1234.4, "1234"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			if got := formatRate(tt.r); got != tt.want {
+				t.Errorf("formatRate(%v) = %q, want %q", tt.r, got, tt.want)
+			}
+		})
 	}
 }
 

@@ -82,3 +82,23 @@ func TestRead(t *testing.T) {
 		})
 	}
 }
+
+// Input with no lines at all is not a failure record of rollup sweeps:
+// its error must not send the reader to rebuild rollups.
+func TestReadNothing(t *testing.T) {
+	tests := []struct {
+		name  string
+		input string
+	}{
+		{"no bytes", ""},
+		{"blank lines", " \n\r\n\t\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			recs, err := Read(strings.NewReader(tt.input))
+			if err == nil || err.Error() != "no S3 event records" {
+				t.Fatalf("Read() = %d records, error %v; want exactly %q", len(recs), err, "no S3 event records")
+			}
+		})
+	}
+}
