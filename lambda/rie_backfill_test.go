@@ -9,14 +9,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
-	"net/http"
 	"path"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pmdp/pmdp/internal/bridge"
 	"github.com/pmdp/pmdp/internal/cli"
 	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/local"
@@ -31,6 +29,7 @@ func TestBackfillUnderLambdaEmulator(t *testing.T) {
 	// filter, and no sweep of the bridge's while the test invokes.
 	p, output := localtest.Start(t, ".", local.Config{RollupInterval: time.Hour})
 	ctx := context.Background()
+	emulator := bridge.Emulator{URL: p.EmulatorURL}
 	folder := func(date string) string {
 		return "direct/backfill/AWSLogs/123456789012/elasticloadbalancing/us-east-1/" + strings.ReplaceAll(date, "-", "/") + "/"
 	}
@@ -50,7 +49,7 @@ func TestBackfillUnderLambdaEmulator(t *testing.T) {
 	outside := name("2020-03-01", "d4")
 	put(t, p, outside, loggen.Gzip(plain.Bytes()))
 
-	res, err := invokeRaw(ctx, p.EmulatorURL, batch(p.Bucket, "2020-02-29", "2020-02-29", good, outside))
+	res, err := emulator.Call(ctx, batch(p.Bucket, "2020-02-29", "2020-02-29", good, outside))
 	if err != nil {
 		t.Fatalf("batch: %v", err)
 	}
@@ -92,7 +91,7 @@ func TestBackfillUnderLambdaEmulator(t *testing.T) {
 	if got := rollups(); len(got) != 1 || got[0] != "2020-02-28" {
 		t.Errorf("rollups after the batch: %v, want the 28th only", got)
 	}
-	if _, err := invokeRaw(ctx, p.EmulatorURL, []byte(`{"pmdp":"rollup","dates":["2020-02-29"]}`)); err != nil {
+	if _, err := emulator.Call(ctx, []byte(`{"pmdp":"rollup","dates":["2020-02-29"]}`)); err != nil {
 		t.Fatalf("the range's sweep: %v", err)
 	}
 	if got := rollups(); len(got) != 2 {
@@ -103,7 +102,7 @@ func TestBackfillUnderLambdaEmulator(t *testing.T) {
 	bad := name("2020-02-29", "e5")
 	z := loggen.Gzip(plain.Bytes())
 	put(t, p, bad, z[:len(z)/3])
-	_, err = invokeRaw(ctx, p.EmulatorURL, batch(p.Bucket, "2020-02-29", "2020-02-29", good, bad))
+	_, err = emulator.Call(ctx, batch(p.Bucket, "2020-02-29", "2020-02-29", good, bad))
 	if err == nil || !strings.Contains(err.Error(), "1 of 2 objects failed") || !strings.Contains(err.Error(), p.Bucket+"/"+bad) {
 		t.Errorf("corrupt file: %v", err)
 	}
@@ -123,32 +122,4 @@ func batch(bucket, from, to string, keys ...string) []byte {
 	}
 	raw, _ := json.Marshal(b)
 	return raw
-}
-
-// invokeRaw invokes the function through the emulator and returns its
-// answer, or its error.
-func invokeRaw(ctx context.Context, url string, payload []byte) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(payload))
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	var fnErr struct {
-		ErrorMessage string `json:"errorMessage"`
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("emulator answered %s: %s", resp.Status, body)
-	}
-	if json.Unmarshal(body, &fnErr) == nil && fnErr.ErrorMessage != "" {
-		return nil, fmt.Errorf("%s", fnErr.ErrorMessage)
-	}
-	return body, nil
 }

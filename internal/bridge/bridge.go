@@ -387,29 +387,39 @@ type Emulator struct {
 // Invoke posts payload and reads the function's answer: the emulator says
 // HTTP 200 even when the function fails, with the error in the body.
 func (e Emulator) Invoke(ctx context.Context, payload []byte) error {
+	_, err := e.Call(ctx, payload)
+	return err
+}
+
+// Call is Invoke that also returns what the function answered, such as a
+// backfill batch's counts.
+func (e Emulator) Call(ctx context.Context, payload []byte) ([]byte, error) {
 	client := e.Client
 	if client == nil {
 		client = http.DefaultClient
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.URL, bytes.NewReader(payload))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("invoking the emulator: %w", err)
+		return nil, fmt.Errorf("invoking the emulator: %w", err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 6<<20)) // Lambda's limit on an answer
+	if err != nil {
+		return nil, fmt.Errorf("reading the emulator's answer: %w", err)
+	}
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("emulator answered %s: %s", resp.Status, bytes.TrimSpace(body))
+		return nil, fmt.Errorf("emulator answered %s: %s", resp.Status, bytes.TrimSpace(body))
 	}
 	var fnErr struct {
 		ErrorMessage string `json:"errorMessage"`
 		ErrorType    string `json:"errorType"`
 	}
 	if json.Unmarshal(body, &fnErr) == nil && fnErr.ErrorMessage != "" {
-		return errors.New(fnErr.ErrorMessage)
+		return nil, errors.New(fnErr.ErrorMessage)
 	}
-	return nil
+	return body, nil
 }

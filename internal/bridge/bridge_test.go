@@ -372,8 +372,9 @@ func TestExpect(t *testing.T) {
 
 func TestEmulatorInvoker(t *testing.T) {
 	answers := map[string]string{
-		"/ok":   "null",
-		"/fail": `{"errorMessage":"1 of 1 objects failed: logs/x: gzip: unexpected EOF","errorType":"wrapError"}`,
+		"/ok":     "null",
+		"/counts": `{"items":2,"summarized":2}`,
+		"/fail":   `{"errorMessage":"1 of 1 objects failed: logs/x: gzip: unexpected EOF","errorType":"wrapError"}`,
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/down" {
@@ -392,6 +393,12 @@ func TestEmulatorInvoker(t *testing.T) {
 	}
 	if err := (Emulator{URL: srv.URL + "/down"}).Invoke(ctx, []byte("{}")); err == nil || !strings.Contains(err.Error(), "502") {
 		t.Errorf("down: %v", err)
+	}
+	if got, err := (Emulator{URL: srv.URL + "/counts"}).Call(ctx, []byte("{}")); err != nil || string(got) != answers["/counts"] {
+		t.Errorf("Call answered %q, %v; want %q", got, err, answers["/counts"])
+	}
+	if got, err := (Emulator{URL: srv.URL + "/fail"}).Call(ctx, []byte("{}")); err == nil || got != nil {
+		t.Errorf("Call of a failing function answered %q, %v; want only an error", got, err)
 	}
 }
 

@@ -7,16 +7,13 @@ package local_test
 // invocation at a time.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pmdp/pmdp/internal/bridge"
 	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/faultproxy"
 	"github.com/pmdp/pmdp/internal/local"
@@ -88,6 +85,7 @@ func (b *backfillBatch) run(t *testing.T, p *local.Pipeline, output *localtest.O
 		put(t, p, g.key, g.gz)
 	}
 	invocations := p.Bridge.Stats().Invocations
+	emulator := bridge.Emulator{URL: p.EmulatorURL}
 	batch := contract.BackfillBatch{BatchInput: b.input}
 	for _, g := range b.logs {
 		batch.Items = append(batch.Items, contract.BackfillItem{Key: g.key})
@@ -98,12 +96,12 @@ func (b *backfillBatch) run(t *testing.T, p *local.Pipeline, output *localtest.O
 	}
 
 	b.attempts++
-	_, err = invokeFunction(ctx, p.EmulatorURL, payload)
+	_, err = emulator.Call(ctx, payload)
 	if err == nil || !strings.Contains(err.Error(), "1 of 4 objects failed") || !strings.Contains(err.Error(), p.Bucket+"/"+b.cut) {
 		t.Errorf("the batch's first attempt: %v; want it to fail naming %s/%s alone", err, p.Bucket, b.cut)
 	}
 	b.attempts++
-	res, err := invokeFunction(ctx, p.EmulatorURL, payload)
+	res, err := emulator.Call(ctx, payload)
 	if err != nil {
 		t.Fatalf("the batch's retry: %v", err)
 	}
@@ -127,38 +125,10 @@ func (b *backfillBatch) run(t *testing.T, p *local.Pipeline, output *localtest.O
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := invokeFunction(ctx, p.EmulatorURL, sweep); err != nil {
+	if _, err := emulator.Call(ctx, sweep); err != nil {
 		t.Fatalf("the range's sweep: %v", err)
 	}
 	if n := p.Bridge.Stats().Invocations; n != invocations {
 		t.Errorf("the bridge invoked the function %d times during the backfill; its files must stay outside the filter", n-invocations)
 	}
-}
-
-// invokeFunction invokes the function through the emulator, as Step
-// Functions would, and returns its answer, or its error.
-func invokeFunction(ctx context.Context, url string, payload []byte) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(payload))
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("invoking the emulator: %w", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, fmt.Errorf("reading the emulator's answer: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("emulator answered %s: %s", resp.Status, body)
-	}
-	var fnErr struct {
-		ErrorMessage string `json:"errorMessage"`
-	}
-	if json.Unmarshal(body, &fnErr) == nil && fnErr.ErrorMessage != "" {
-		return nil, fmt.Errorf("the function failed: %s", fnErr.ErrorMessage)
-	}
-	return body, nil
 }
