@@ -29,8 +29,12 @@ TOXIPROXY := .local/toxiproxy-$(TOXIPROXY_VERSION)/server
 QEMU ?= $(shell command -v qemu-aarch64-static 2>/dev/null)
 TOOL_ENV := PMDP_RIE=$(CURDIR)/$(RIE) PMDP_VERSITYGW=$(CURDIR)/$(VERSITYGW) PMDP_TOXIPROXY=$(CURDIR)/$(TOXIPROXY) \
 	PMDP_BOOTSTRAP=$(CURDIR)/bin/lambda/bootstrap PMDP_QEMU=$(QEMU)
-# The function as Lambda runs it: provided.al2023 on arm64.
-LAMBDA_BUILD := GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -buildvcs=false -ldflags "-s -w"
+# The function as Lambda runs it: provided.al2023 on arm64, built as the
+# construct builds the bootstrap it packages (infra/pipeline/build.go):
+# the toolchain go.mod names and a fixed GOARM64, so the tests run the
+# very bytes that deploy, whatever Go is installed here.
+GO_TOOLCHAIN := $(shell awk '$$1 == "toolchain" {print $$2}' go.mod)
+LAMBDA_BUILD := GOOS=linux GOARCH=arm64 GOARM64=v8.0 CGO_ENABLED=0 GOTOOLCHAIN=$(GO_TOOLCHAIN) $(GO) build -tags lambda.norpc -trimpath -buildvcs=false -ldflags "-s -w"
 LAMBDA_MAX_BYTES := 15000000
 # The CDK command line, pinned to one exact version, run through npx.
 CDK_VERSION := 2.1148.1
