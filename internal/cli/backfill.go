@@ -271,7 +271,16 @@ type backfillWatch struct {
 	// redrive, not those done before.
 	redriving bool
 	base      int64
+	// redriveCount is the execution's RedriveCount before the redrive and
+	// redrivenAt when it was asked for. DescribeExecution is eventually
+	// consistent: until it counts the redrive, it may still describe the
+	// execution as it ended before.
+	redriveCount int32
+	redrivenAt   time.Time
 }
+
+// maxRedriveLag bounds the wait for DescribeExecution to count a redrive.
+const maxRedriveLag = 2 * time.Minute
 
 func (w *backfillWatch) start(ctx context.Context, stateMachine string, in contract.BackfillInput) int {
 	e := w.e
@@ -296,6 +305,14 @@ func (w *backfillWatch) start(ctx context.Context, stateMachine string, in contr
 
 func (w *backfillWatch) redrive(ctx context.Context) int {
 	e := w.e
+	// How often the execution was redriven before: the first
+	// descriptions after the redrive may not count it yet.
+	before, err := w.client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &w.execution})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "pmdp backfill: %s: %v\n", w.execution, err)
+		return 1
+	}
+	w.redriveCount = aws.ToInt32(before.RedriveCount)
 	// What the map run had done before: the display shows the retried
 	// items only.
 	if _, err := w.findMapRun(ctx); err != nil {
@@ -316,7 +333,7 @@ func (w *backfillWatch) redrive(ctx context.Context) int {
 		fmt.Fprintf(e.stderr, "pmdp backfill: redriving %s: %v\n", w.execution, err)
 		return 1
 	}
-	w.redriving = true
+	w.redriving, w.redrivenAt = true, w.clock.Now()
 	fmt.Fprintf(e.stderr, "pmdp backfill: redriving %s: its failed logs run again\n", w.execution)
 	return w.watch(ctx, "pmdp backfill (redrive)")
 }
@@ -338,6 +355,13 @@ func (w *backfillWatch) watch(ctx context.Context, label string) int {
 	for {
 		d, c, err := w.poll1(ctx)
 		switch {
+		case err == nil && w.beforeRedrive(d):
+			// Not an ending: the description predates the redrive.
+			if waited := w.clock.Now().Sub(w.redrivenAt); waited >= maxRedriveLag {
+				fmt.Fprintf(e.stderr, "pmdp backfill: after %s, Step Functions still describes %s as it was before the redrive (%s, redriven %d times); it may not have started. Watch it, or look at it in the console:\n  pmdp backfill --watch %s\n  %s\n",
+					formatLag(waited), w.execution, d.Status, aws.ToInt32(d.RedriveCount), w.execution, consoleURL(w.execution))
+				return 1
+			}
 		case err == nil:
 			errs = 0
 			desc, counts = d, c
@@ -363,7 +387,7 @@ func (w *backfillWatch) watch(ctx context.Context, label string) int {
 		if display != nil && err == nil {
 			display.Update(counts)
 		}
-		if desc != nil && desc.Status != types.ExecutionStatusRunning && desc.Status != types.ExecutionStatusPendingRedrive {
+		if desc != nil && ended(desc) {
 			break
 		}
 		if ctx.Err() != nil || w.clock.Sleep(ctx, w.poll) != nil {
@@ -402,7 +426,10 @@ func (w *backfillWatch) poll1(ctx context.Context) (*sfn.DescribeExecutionOutput
 	if err != nil {
 		return nil, counts, fmt.Errorf("%s: %w", w.execution, err)
 	}
-	ended := desc.Status != types.ExecutionStatusRunning && desc.Status != types.ExecutionStatusPendingRedrive
+	if w.beforeRedrive(desc) {
+		return desc, counts, nil
+	}
+	ended := ended(desc)
 	if ok, err := w.findMapRun(ctx); err != nil || !ok {
 		counts.Listing = !ended
 		return desc, counts, err
@@ -423,6 +450,21 @@ func (w *backfillWatch) poll1(ctx context.Context) (*sfn.DescribeExecutionOutput
 	}
 	return desc, counts, nil
 }
+
+// ended reports whether the execution desc describes has ended.
+func ended(desc *sfn.DescribeExecutionOutput) bool {
+	return desc.Status != types.ExecutionStatusRunning && desc.Status != types.ExecutionStatusPendingRedrive
+}
+
+// beforeRedrive reports whether desc, while redriving, still describes
+// the execution as it was before the redrive: ended, and redriven no more
+// often than before.
+func (w *backfillWatch) beforeRedrive(desc *sfn.DescribeExecutionOutput) bool {
+	return w.redriving && ended(desc) && aws.ToInt32(desc.RedriveCount) <= w.redriveCount
+}
+
+// formatLag shows a wait in whole seconds.
+func formatLag(d time.Duration) string { return d.Round(time.Second).String() }
 
 // findMapRun finds the execution's map run, the newest if a redrive
 // started another; false while it has none.

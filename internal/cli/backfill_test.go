@@ -67,6 +67,7 @@ type poll struct {
 	errorName   string                  // of a failed execution
 	cause       string
 	redriveDate time.Time
+	redrives    int32 // the execution's RedriveCount
 }
 
 // fakeSFN plays polls in order, one per DescribeExecution, and stays on
@@ -78,8 +79,6 @@ type fakeSFN struct {
 	started  *sfn.StartExecutionInput
 	redriven bool
 	calls    []string
-	// before answers DescribeMapRun before the first poll (--redrive).
-	before *types.MapRunItemCounts
 }
 
 func (f *fakeSFN) call(name string) {
@@ -94,7 +93,7 @@ func (f *fakeSFN) current() (p poll, ok bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.i == 0 {
-		return poll{items: f.before}, false
+		return poll{}, false
 	}
 	return f.polls[min(f.i, len(f.polls))-1], true
 }
@@ -122,7 +121,8 @@ func (f *fakeSFN) DescribeExecution(_ context.Context, in *sfn.DescribeExecution
 	input, _ := json.Marshal(contract.BackfillInput{From: "2025-01-01", To: "2025-12-31"})
 	out := &sfn.DescribeExecutionOutput{
 		ExecutionArn: aws.String(executionARN), Status: p.status, Input: aws.String(string(input)),
-		StartDate: aws.Time(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)),
+		StartDate:    aws.Time(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)),
+		RedriveCount: aws.Int32(p.redrives),
 	}
 	if p.errorName != "" {
 		out.Error, out.Cause = aws.String(p.errorName), aws.String(p.cause)
@@ -348,30 +348,84 @@ func TestBackfillInterrupted(t *testing.T) {
 	}
 }
 
-// --redrive reruns the failed logs and counts only them.
+// --redrive reruns the failed logs and counts only them. The first
+// descriptions after the redrive may still show the execution as it
+// ended before (DescribeExecution is eventually consistent): they are
+// waited out, not taken for its end.
 func TestBackfillRedrive(t *testing.T) {
 	redriven := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	fake := &fakeSFN{
-		before: items(0, 0, 190, 10, 0, 0),
-		polls: []poll{
-			{status: types.ExecutionStatusPendingRedrive, items: items(10, 0, 190, 0, 0, 0), redriveDate: redriven},
-			{status: types.ExecutionStatusRunning, items: items(0, 4, 196, 0, 0, 0), redriveDate: redriven},
-			{status: types.ExecutionStatusSucceeded, items: items(0, 0, 200, 0, 0, 0), redriveDate: redriven},
-		},
+	failed := poll{status: types.ExecutionStatusFailed, items: items(0, 0, 190, 10, 0, 0), redrives: 1,
+		errorName: "States.ExceedToleratedFailureThreshold", cause: "The specified tolerated failure threshold was exceeded"}
+	tests := []struct {
+		name  string
+		polls []poll // the first is the description before the redrive
+		code  int
+		calls int // DescribeExecution
+	}{
+		{"described at once", []poll{
+			failed,
+			{status: types.ExecutionStatusPendingRedrive, items: items(10, 0, 190, 0, 0, 0), redriveDate: redriven, redrives: 2},
+			{status: types.ExecutionStatusRunning, items: items(0, 4, 196, 0, 0, 0), redriveDate: redriven, redrives: 2},
+			{status: types.ExecutionStatusSucceeded, items: items(0, 0, 200, 0, 0, 0), redriveDate: redriven, redrives: 2},
+		}, 0, 4},
+		{"described late", []poll{
+			failed,
+			failed,
+			failed,
+			{status: types.ExecutionStatusRunning, items: items(0, 4, 196, 0, 0, 0), redriveDate: redriven, redrives: 2},
+			{status: types.ExecutionStatusSucceeded, items: items(0, 0, 200, 0, 0, 0), redriveDate: redriven, redrives: 2},
+		}, 0, 5},
 	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := &fakeSFN{polls: tt.polls}
+			clk := newFakeClock()
+			clk.t = redriven
+			code, _, stderr := runBackfill(t, fake, clk, "--redrive", executionARN)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, tt.code, stderr)
+			}
+			if !fake.redriven {
+				t.Error("not redriven")
+			}
+			for _, w := range []string{"redriving " + executionARN, "pmdp backfill (redrive): 10 logs done, 0 failed, in ", "execution SUCCEEDED"} {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+			for _, w := range []string{"FAILED", "--redrive"} {
+				if strings.Contains(stderr, w) {
+					t.Errorf("stderr has %q: a description from before the redrive was taken for its end:\n%s", w, stderr)
+				}
+			}
+			if n := strings.Count(strings.Join(fake.calls, " "), "DescribeExecution"); n != tt.calls {
+				t.Errorf("%d DescribeExecution calls, want %d", n, tt.calls)
+			}
+		})
+	}
+}
+
+// A redrive that Step Functions never describes is waited for a while,
+// then given up on, saying so.
+func TestBackfillRedriveNeverDescribed(t *testing.T) {
+	failed := poll{status: types.ExecutionStatusFailed, items: items(0, 0, 190, 10, 0, 0), redrives: 0}
+	fake := &fakeSFN{polls: []poll{failed}}
 	clk := newFakeClock()
-	clk.t = redriven
 	code, _, stderr := runBackfill(t, fake, clk, "--redrive", executionARN)
-	if code != 0 {
-		t.Errorf("exit %d, want 0; stderr:\n%s", code, stderr)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
 	}
-	if !fake.redriven {
-		t.Error("not redriven")
-	}
-	for _, w := range []string{"redriving " + executionARN, "pmdp backfill (redrive): 10 logs done, 0 failed, in 10s (1.0 logs/s)", "execution SUCCEEDED"} {
+	for _, w := range []string{"after 2m0s, Step Functions still describes " + executionARN + " as it was before the redrive (FAILED, redriven 0 times)",
+		"pmdp backfill --watch " + executionARN} {
 		if !strings.Contains(stderr, w) {
 			t.Errorf("stderr lacks %q:\n%s", w, stderr)
 		}
+	}
+	if strings.Contains(stderr, "execution FAILED") {
+		t.Errorf("stderr reports the old ending as the redrive's:\n%s", stderr)
+	}
+	if waited := clk.Now().Sub(newFakeClock().Now()); waited != maxRedriveLag {
+		t.Errorf("waited %v, want %v", waited, maxRedriveLag)
 	}
 }
 
