@@ -277,6 +277,11 @@ type backfillWatch struct {
 	// execution as it ended before.
 	redriveCount int32
 	redrivenAt   time.Time
+
+	// listed is the map run's total at the last poll. Step Functions does
+	// not say when its reader has listed everything; while the total
+	// grows from poll to poll, it is taken to be listing still.
+	listed int64
 }
 
 // maxRedriveLag bounds the wait for DescribeExecution to count a redrive.
@@ -326,7 +331,7 @@ func (w *backfillWatch) redrive(ctx context.Context) int {
 			return 1
 		}
 		if run.ItemCounts != nil {
-			w.base = run.ItemCounts.Succeeded
+			w.base, w.listed = run.ItemCounts.Succeeded, run.ItemCounts.Total
 		}
 	}
 	if _, err := w.client.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: &w.execution}); err != nil {
@@ -444,9 +449,11 @@ func (w *backfillWatch) poll1(ctx context.Context) (*sfn.DescribeExecutionOutput
 			Done:   int(n.Succeeded - w.base + failed),
 			Failed: int(failed),
 			Total:  int(n.Total - w.base),
-			// The map run's reader lists the logs before it hands them out.
-			Listing: !ended && n.Total == 0,
+			// The map run's reader hands out keys as it lists them, and
+			// the total counts those listed so far.
+			Listing: !ended && (n.Total == 0 || n.Total > w.listed),
 		}
+		w.listed = n.Total
 	}
 	return desc, counts, nil
 }

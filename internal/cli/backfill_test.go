@@ -186,11 +186,15 @@ func runBackfill(t *testing.T, fake *fakeSFN, clk *fakeClock, args ...string) (c
 }
 
 // A run that succeeds, polled every 10 s: what a log file or CI shows.
+// While the total grows from poll to poll, the map run is still listing:
+// no share done and no time left are shown against a partial total.
 func TestBackfillStartsAndShowsProgress(t *testing.T) {
 	fake := &fakeSFN{polls: []poll{
 		{status: types.ExecutionStatusRunning},
 		{status: types.ExecutionStatusRunning, items: items(0, 0, 0, 0, 0, 0)},
-		{status: types.ExecutionStatusRunning, items: items(9000, 1000, 10000, 0, 0, 0)},
+		{status: types.ExecutionStatusRunning, items: items(7000, 1000, 2000, 0, 0, 0)},  // listing
+		{status: types.ExecutionStatusRunning, items: items(9000, 1000, 10000, 0, 0, 0)}, // still listing
+		// The total stays: all listed.
 		{status: types.ExecutionStatusRunning, items: items(0, 1000, 19000, 0, 0, 0)},
 		{status: types.ExecutionStatusRunning, items: items(0, 0, 20000, 0, 0, 0)}, // rollups
 		{status: types.ExecutionStatusSucceeded, items: items(0, 0, 20000, 0, 0, 0)},
@@ -205,11 +209,12 @@ func TestBackfillStartsAndShowsProgress(t *testing.T) {
 	}
 	want := `pmdp backfill: started backfill-2025-01-01-to-2025-12-31-20261126T120000Z: the logs delivered from 2025-01-01 to 2025-12-31 (365 dates)
 pmdp backfill: 0/0+ logs (listing), 0 failed, 0.0 logs/s, 10s elapsed
-pmdp backfill: 10000/20000 logs (50%), 0 failed, 500 logs/s, about 20s left, 20s elapsed
-pmdp backfill: 19000/20000 logs (95%), 0 failed, 633 logs/s, about 2s left, 30s elapsed
-pmdp backfill: 20000/20000 logs (100%), 0 failed, 500 logs/s, 40s elapsed
+pmdp backfill: 2000/10000+ logs (listing), 0 failed, 100 logs/s, 20s elapsed
+pmdp backfill: 10000/20000+ logs (listing), 0 failed, 333 logs/s, 30s elapsed
+pmdp backfill: 19000/20000 logs (95%), 0 failed, 475 logs/s, about 2s left, 40s elapsed
 pmdp backfill: 20000/20000 logs (100%), 0 failed, 400 logs/s, 50s elapsed
-pmdp backfill: 20000 logs done, 0 failed, in 50s (400 logs/s)
+pmdp backfill: 20000/20000 logs (100%), 0 failed, 333 logs/s, 1m00s elapsed
+pmdp backfill: 20000 logs done, 0 failed, in 1m00s (333 logs/s)
 pmdp backfill: execution SUCCEEDED
   https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/` + executionARN + "\n"
 	if stderr != want {
