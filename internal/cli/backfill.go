@@ -33,12 +33,19 @@ function on every log of those dates, many at once, and then rebuilds the
 rollups of the dates. The summaries are the same as the function writes on
 delivery; reprocessing rewrites the same objects, never counting twice.
 
-It shows the execution's progress until it ends (logs done of those listed
-so far, failures, rate, time left), then a summary. It exits 1 if any log
-failed or the execution did not succeed, and says how to retry: an
-execution that failed is redriven with --redrive, which reruns only what
-failed; the failed logs are also listed in the summary bucket under
-backfill/, in the map run's folder (FAILED_*.json).
+The map lists the smallest folder that holds every date of the range:
+one day's, one month's, one year's, or, for a range across new year, the
+whole of the load balancer's folder. Its keys outside the range are
+skipped in milliseconds, but counted all the same: the progress counts
+listed keys, not logs of the range. backfill says so when it starts;
+with a long history, run one year (or month) at a time.
+
+It shows the execution's progress until it ends (listed keys done of those
+listed so far, failures, rate, time left), then a summary. It exits 1 if
+any batch failed or the execution did not succeed, and says how to retry:
+an execution that failed is redriven with --redrive, which reruns only
+what failed; the failed batches are also listed in the summary bucket
+under backfill/, in the map run's folder (FAILED_*.json).
 
 The stack's output BackfillStateMachineArn names the state machine (the
 stack must be deployed with -c backfill=true). Ctrl-C stops watching, not
@@ -304,6 +311,9 @@ func (w *backfillWatch) start(ctx context.Context, stateMachine string, in contr
 	}
 	w.execution = aws.ToString(out.ExecutionArn)
 	fmt.Fprintf(e.stderr, "pmdp backfill: started %s: the logs delivered from %s to %s (%d dates)\n", name, in.From, in.To, len(in.Dates))
+	if note := overListing(stateMachine, in); note != "" {
+		fmt.Fprintf(e.stderr, "pmdp backfill: %s\n", note)
+	}
 	fmt.Fprintln(e.stdout, w.execution)
 	return w.watch(ctx, "pmdp backfill")
 }
@@ -410,7 +420,7 @@ func (w *backfillWatch) watch(ctx context.Context, label string) int {
 // display is the progress display for the execution desc describes.
 func (w *backfillWatch) display(label string, desc *sfn.DescribeExecutionOutput) *progress.Display {
 	e := w.e
-	opts := progress.Options{Out: e.stderr, Label: label, Unit: "logs", Terminal: e.terminal, Now: w.clock.Now,
+	opts := progress.Options{Out: e.stderr, Label: label, Unit: "listed keys", Terminal: e.terminal, Now: w.clock.Now,
 		Start: aws.ToTime(desc.StartDate)}
 	if w.redriving {
 		opts.Start = aws.ToTime(desc.RedriveDate)
@@ -530,6 +540,45 @@ func (w *backfillWatch) report(desc *sfn.DescribeExecutionOutput, counts progres
 	}
 	fmt.Fprintf(e.stderr, "pmdp backfill: rerun what failed (within 14 days):\n  pmdp backfill --redrive %s\n", w.execution)
 	return 1
+}
+
+// overListing says which folder the map run lists for in, when it holds
+// more dates than in's range, and what that does to the progress; "" when
+// the folder is the range. The state machine lists the load balancer's
+// folder, …/elasticloadbalancing/REGION/, followed by in.DatePrefix.
+func overListing(stateMachineARN string, in contract.BackfillInput) string {
+	first, errFirst := time.Parse(time.DateOnly, in.From)
+	last, errLast := time.Parse(time.DateOnly, in.To)
+	if errFirst != nil || errLast != nil {
+		return ""
+	}
+	var folder, advice string
+	switch in.DatePrefix {
+	case first.Format("2006/01/02/"):
+		return ""
+	case first.Format("2006/01/"):
+		if first.Day() == 1 && last.AddDate(0, 0, 1).Month() != last.Month() {
+			return ""
+		}
+		folder = "every log of " + first.Format("2006-01")
+	case first.Format("2006/"):
+		if first.YearDay() == 1 && last.Month() == time.December && last.Day() == 31 {
+			return ""
+		}
+		folder, advice = "every log of "+first.Format("2006"), "ranges within one month list less"
+	default:
+		folder, advice = "every log of every year", "with a long history, back fill one year (or month) at a time"
+	}
+	where := "…/elasticloadbalancing/"
+	if a, err := arn.Parse(stateMachineARN); err == nil {
+		where = "…/AWSLogs/" + a.AccountID + "/elasticloadbalancing/" + a.Region + "/"
+	}
+	note := fmt.Sprintf("the map run lists %s%s, %s: the keys outside %s to %s are skipped in milliseconds, but they count as listed keys done in the progress, its rate and its time left",
+		where, in.DatePrefix, folder, in.From, in.To)
+	if advice != "" {
+		note += "; " + advice
+	}
+	return note
 }
 
 // executionInput is the backfill input the execution was started with.

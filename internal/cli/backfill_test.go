@@ -208,13 +208,13 @@ func TestBackfillStartsAndShowsProgress(t *testing.T) {
 		t.Errorf("stdout %q, want the execution's ARN", stdout)
 	}
 	want := `pmdp backfill: started backfill-2025-01-01-to-2025-12-31-20261126T120000Z: the logs delivered from 2025-01-01 to 2025-12-31 (365 dates)
-pmdp backfill: 0/0+ logs (listing), 0 failed, 0.0 logs/s, 10s elapsed
-pmdp backfill: 2000/10000+ logs (listing), 0 failed, 100 logs/s, 20s elapsed
-pmdp backfill: 10000/20000+ logs (listing), 0 failed, 333 logs/s, 30s elapsed
-pmdp backfill: 19000/20000 logs (95%), 0 failed, 475 logs/s, about 2s left, 40s elapsed
-pmdp backfill: 20000/20000 logs (100%), 0 failed, 400 logs/s, 50s elapsed
-pmdp backfill: 20000/20000 logs (100%), 0 failed, 333 logs/s, 1m00s elapsed
-pmdp backfill: 20000 logs done, 0 failed, in 1m00s (333 logs/s)
+pmdp backfill: 0/0+ listed keys (listing), 0 failed, 0.0 listed keys/s, 10s elapsed
+pmdp backfill: 2000/10000+ listed keys (listing), 0 failed, 100 listed keys/s, 20s elapsed
+pmdp backfill: 10000/20000+ listed keys (listing), 0 failed, 333 listed keys/s, 30s elapsed
+pmdp backfill: 19000/20000 listed keys (95%), 0 failed, 475 listed keys/s, about 2s left, 40s elapsed
+pmdp backfill: 20000/20000 listed keys (100%), 0 failed, 400 listed keys/s, 50s elapsed
+pmdp backfill: 20000/20000 listed keys (100%), 0 failed, 333 listed keys/s, 1m00s elapsed
+pmdp backfill: 20000 listed keys done, 0 failed, in 1m00s (333 listed keys/s)
 pmdp backfill: execution SUCCEEDED
   https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/` + executionARN + "\n"
 	if stderr != want {
@@ -234,6 +234,43 @@ pmdp backfill: execution SUCCEEDED
 	}
 }
 
+// The map run lists the folder that the range's dates share, which may
+// hold many more: backfill says so before the progress counts them.
+func TestBackfillSaysWhatIsListed(t *testing.T) {
+	const folder = "the map run lists …/AWSLogs/123456789012/elasticloadbalancing/us-east-1/"
+	tests := []struct {
+		name     string
+		from, to string
+		want     string // "": no note
+	}{
+		{"one day", "2025-03-07", "2025-03-07", ""},
+		{"a whole month", "2025-02-01", "2025-02-28", ""},
+		{"a whole year", "2024-01-01", "2024-12-31", ""},
+		{"part of a month", "2025-03-07", "2025-03-09", folder + "2025/03/, every log of 2025-03: the keys outside 2025-03-07 to 2025-03-09 are skipped in milliseconds, but they count as listed keys done in the progress, its rate and its time left"},
+		{"a month and a day", "2025-02-01", "2025-03-01", folder + "2025/, every log of 2025: the keys outside 2025-02-01 to 2025-03-01 are skipped in milliseconds, but they count as listed keys done in the progress, its rate and its time left; ranges within one month list less"},
+		{"all but a day of a year", "2025-01-01", "2025-12-30", folder + "2025/, every log of 2025:"},
+		{"across new year", "2024-12-31", "2025-01-01", folder + ", every log of every year: the keys outside 2024-12-31 to 2025-01-01 are skipped in milliseconds, but they count as listed keys done in the progress, its rate and its time left; with a long history, back fill one year (or month) at a time"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := &fakeSFN{polls: []poll{{status: types.ExecutionStatusSucceeded, items: items(0, 0, 5, 0, 0, 0)}}}
+			code, _, stderr := runBackfill(t, fake, newFakeClock(), "--state-machine", stateMachineARN, "--from", tt.from, "--to", tt.to)
+			if code != 0 {
+				t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+			}
+			if tt.want == "" {
+				if strings.Contains(stderr, "the map run lists") {
+					t.Errorf("a note for a range that is its folder:\n%s", stderr)
+				}
+				return
+			}
+			if !strings.Contains(stderr, "pmdp backfill: "+tt.want) {
+				t.Errorf("stderr lacks %q:\n%s", tt.want, stderr)
+			}
+		})
+	}
+}
+
 // How executions end, and what backfill says and returns for each.
 func TestBackfillEndings(t *testing.T) {
 	tests := []struct {
@@ -250,7 +287,7 @@ func TestBackfillEndings(t *testing.T) {
 				{status: types.ExecutionStatusSucceeded, items: items(0, 0, 187, 12, 1, 0)},
 			},
 			code: 1,
-			stderr: []string{"200 logs done, 13 failed", "execution SUCCEEDED",
+			stderr: []string{"200 listed keys done, 13 failed", "execution SUCCEEDED",
 				"13 logs failed; Step Functions lists them under backfill/3f1c2b6e-7d1a-4c36-9a7e-2f0c1b9d8e41/ in the summary bucket (FAILED_*.json)",
 				"cannot be redriven", "pmdp process s3://LOG_BUCKET/KEY...", "pmdp backfill --from 2025-01-01 --to 2025-12-31"},
 			not: []string{"--redrive"},
@@ -262,7 +299,7 @@ func TestBackfillEndings(t *testing.T) {
 				{status: types.ExecutionStatusFailed, items: items(0, 0, 10, 80, 0, 110), errorName: "States.ExceedToleratedFailureThreshold", cause: "The specified tolerated failure threshold was exceeded"},
 			},
 			code: 1,
-			stderr: []string{"200 logs done, 190 failed", "execution FAILED: States.ExceedToleratedFailureThreshold: The specified tolerated failure threshold was exceeded",
+			stderr: []string{"200 listed keys done, 190 failed", "execution FAILED: States.ExceedToleratedFailureThreshold: The specified tolerated failure threshold was exceeded",
 				"190 logs failed", "pmdp backfill --redrive " + executionARN},
 			not: []string{"cannot be redriven"},
 		},
@@ -273,7 +310,7 @@ func TestBackfillEndings(t *testing.T) {
 				{status: types.ExecutionStatusAborted, items: items(0, 0, 40, 0, 0, 60)},
 			},
 			code:   1,
-			stderr: []string{"100 logs done, 60 failed", "execution ABORTED", "pmdp backfill --redrive " + executionARN},
+			stderr: []string{"100 listed keys done, 60 failed", "execution ABORTED", "pmdp backfill --redrive " + executionARN},
 		},
 		{
 			name: "failed before its map run started",
@@ -281,7 +318,7 @@ func TestBackfillEndings(t *testing.T) {
 				{status: types.ExecutionStatusFailed, errorName: "States.ItemReaderFailed", cause: "Access denied"},
 			},
 			code:   1,
-			stderr: []string{"0 logs done, 0 failed", "execution FAILED: States.ItemReaderFailed: Access denied", "pmdp backfill --redrive " + executionARN},
+			stderr: []string{"0 listed keys done, 0 failed", "execution FAILED: States.ItemReaderFailed: Access denied", "pmdp backfill --redrive " + executionARN},
 			not:    []string{"logs failed"},
 		},
 		{
@@ -293,7 +330,7 @@ func TestBackfillEndings(t *testing.T) {
 				{status: types.ExecutionStatusSucceeded, items: items(0, 0, 100, 0, 0, 0)},
 			},
 			code:   0,
-			stderr: []string{"ThrottlingException: Rate exceeded", "100 logs done, 0 failed", "execution SUCCEEDED"},
+			stderr: []string{"ThrottlingException: Rate exceeded", "100 listed keys done, 0 failed", "execution SUCCEEDED"},
 			not:    []string{"stopped watching"},
 		},
 		{
@@ -343,7 +380,7 @@ func TestBackfillInterrupted(t *testing.T) {
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}
-	for _, w := range []string{"20 of 130 logs done", "stopped watching; the execution goes on", "pmdp backfill --watch " + executionARN} {
+	for _, w := range []string{"20 of 130 listed keys done", "stopped watching; the execution goes on", "pmdp backfill --watch " + executionARN} {
 		if !strings.Contains(stderr, w) {
 			t.Errorf("stderr lacks %q:\n%s", w, stderr)
 		}
@@ -393,7 +430,7 @@ func TestBackfillRedrive(t *testing.T) {
 			if !fake.redriven {
 				t.Error("not redriven")
 			}
-			for _, w := range []string{"redriving " + executionARN, "pmdp backfill (redrive): 10 logs done, 0 failed, in ", "execution SUCCEEDED"} {
+			for _, w := range []string{"redriving " + executionARN, "pmdp backfill (redrive): 10 listed keys done, 0 failed, in ", "execution SUCCEEDED"} {
 				if !strings.Contains(stderr, w) {
 					t.Errorf("stderr lacks %q:\n%s", w, stderr)
 				}
@@ -540,7 +577,7 @@ func TestBackfillThrottledCallsAreRetried(t *testing.T) {
 	if code := e.main([]string{"backfill", "--watch", executionARN}); code != 0 {
 		t.Errorf("exit %d, want 0; stderr:\n%s", code, &stderr)
 	}
-	if !strings.Contains(stderr.String(), "120 logs done, 0 failed") || strings.Contains(stderr.String(), "Rate exceeded") {
+	if !strings.Contains(stderr.String(), "120 listed keys done, 0 failed") || strings.Contains(stderr.String(), "Rate exceeded") {
 		t.Errorf("stderr:\n%s\nwant 120 logs done and no throttling error", &stderr)
 	}
 	mu.Lock()
