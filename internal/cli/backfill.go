@@ -420,7 +420,7 @@ func (w *backfillWatch) watch(ctx context.Context, label string) int {
 // display is the progress display for the execution desc describes.
 func (w *backfillWatch) display(label string, desc *sfn.DescribeExecutionOutput) *progress.Display {
 	e := w.e
-	opts := progress.Options{Out: e.stderr, Label: label, Unit: "listed keys", Terminal: e.terminal, Now: w.clock.Now,
+	opts := progress.Options{Out: e.stderr, Label: label, Unit: "listed keys", Failed: "in failed batches", Terminal: e.terminal, Now: w.clock.Now,
 		Start: aws.ToTime(desc.StartDate)}
 	if w.redriving {
 		opts.Start = aws.ToTime(desc.RedriveDate)
@@ -526,7 +526,9 @@ func (w *backfillWatch) report(desc *sfn.DescribeExecutionOutput, counts progres
 		if id := mapRunID(w.mapRun); id != "" {
 			where = "under backfill/" + id + "/ in the summary bucket"
 		}
-		fmt.Fprintf(e.stderr, "pmdp backfill: %d logs failed; Step Functions lists them %s (FAILED_*.json)\n", counts.Failed, where)
+		// Step Functions counts every item of a batch that failed, timed
+		// out or was stopped, whatever became of each.
+		fmt.Fprintf(e.stderr, "pmdp backfill: %d listed keys were in batches that failed or were stopped; a batch fails as a whole, so many of them may have been summarized. Step Functions lists those batches %s (FAILED_*.json)\n", counts.Failed, where)
 	}
 	if desc.Status == types.ExecutionStatusSucceeded {
 		// The failures were within the tolerated share, and Step Functions

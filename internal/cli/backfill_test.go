@@ -208,13 +208,13 @@ func TestBackfillStartsAndShowsProgress(t *testing.T) {
 		t.Errorf("stdout %q, want the execution's ARN", stdout)
 	}
 	want := `pmdp backfill: started backfill-2025-01-01-to-2025-12-31-20261126T120000Z: the logs delivered from 2025-01-01 to 2025-12-31 (365 dates)
-pmdp backfill: 0/0+ listed keys (listing), 0 failed, 0.0 listed keys/s, 10s elapsed
-pmdp backfill: 2000/10000+ listed keys (listing), 0 failed, 100 listed keys/s, 20s elapsed
-pmdp backfill: 10000/20000+ listed keys (listing), 0 failed, 333 listed keys/s, 30s elapsed
-pmdp backfill: 19000/20000 listed keys (95%), 0 failed, 475 listed keys/s, about 2s left, 40s elapsed
-pmdp backfill: 20000/20000 listed keys (100%), 0 failed, 400 listed keys/s, 50s elapsed
-pmdp backfill: 20000/20000 listed keys (100%), 0 failed, 333 listed keys/s, 1m00s elapsed
-pmdp backfill: 20000 listed keys done, 0 failed, in 1m00s (333 listed keys/s)
+pmdp backfill: 0/0+ listed keys (listing), 0 in failed batches, 0.0 listed keys/s, 10s elapsed
+pmdp backfill: 2000/10000+ listed keys (listing), 0 in failed batches, 100 listed keys/s, 20s elapsed
+pmdp backfill: 10000/20000+ listed keys (listing), 0 in failed batches, 333 listed keys/s, 30s elapsed
+pmdp backfill: 19000/20000 listed keys (95%), 0 in failed batches, 475 listed keys/s, about 2s left, 40s elapsed
+pmdp backfill: 20000/20000 listed keys (100%), 0 in failed batches, 400 listed keys/s, 50s elapsed
+pmdp backfill: 20000/20000 listed keys (100%), 0 in failed batches, 333 listed keys/s, 1m00s elapsed
+pmdp backfill: 20000 listed keys done, 0 in failed batches, in 1m00s (333 listed keys/s)
 pmdp backfill: execution SUCCEEDED
   https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/` + executionARN + "\n"
 	if stderr != want {
@@ -283,12 +283,14 @@ func TestBackfillEndings(t *testing.T) {
 		{
 			name: "failures within the tolerated share",
 			polls: []poll{
-				{status: types.ExecutionStatusRunning, items: items(0, 10, 180, 10, 0, 0)},
-				{status: types.ExecutionStatusSucceeded, items: items(0, 0, 187, 12, 1, 0)},
+				// Items fail a batch at a time: one of 250 failed, one
+				// timed out, and the last, smaller, batch went through.
+				{status: types.ExecutionStatusRunning, items: items(0, 250, 9500, 250, 0, 0)},
+				{status: types.ExecutionStatusSucceeded, items: items(0, 0, 9510, 250, 250, 0)},
 			},
 			code: 1,
-			stderr: []string{"200 listed keys done, 13 failed", "execution SUCCEEDED",
-				"13 logs failed; Step Functions lists them under backfill/3f1c2b6e-7d1a-4c36-9a7e-2f0c1b9d8e41/ in the summary bucket (FAILED_*.json)",
+			stderr: []string{"10010 listed keys done, 500 in failed batches", "execution SUCCEEDED",
+				"500 listed keys were in batches that failed or were stopped; a batch fails as a whole, so many of them may have been summarized. Step Functions lists those batches under backfill/3f1c2b6e-7d1a-4c36-9a7e-2f0c1b9d8e41/ in the summary bucket (FAILED_*.json)",
 				"cannot be redriven", "pmdp process s3://LOG_BUCKET/KEY...", "pmdp backfill --from 2025-01-01 --to 2025-12-31"},
 			not: []string{"--redrive"},
 		},
@@ -299,8 +301,8 @@ func TestBackfillEndings(t *testing.T) {
 				{status: types.ExecutionStatusFailed, items: items(0, 0, 10, 80, 0, 110), errorName: "States.ExceedToleratedFailureThreshold", cause: "The specified tolerated failure threshold was exceeded"},
 			},
 			code: 1,
-			stderr: []string{"200 listed keys done, 190 failed", "execution FAILED: States.ExceedToleratedFailureThreshold: The specified tolerated failure threshold was exceeded",
-				"190 logs failed", "pmdp backfill --redrive " + executionARN},
+			stderr: []string{"200 listed keys done, 190 in failed batches", "execution FAILED: States.ExceedToleratedFailureThreshold: The specified tolerated failure threshold was exceeded",
+				"190 listed keys were in batches that failed or were stopped", "pmdp backfill --redrive " + executionARN},
 			not: []string{"cannot be redriven"},
 		},
 		{
@@ -310,7 +312,7 @@ func TestBackfillEndings(t *testing.T) {
 				{status: types.ExecutionStatusAborted, items: items(0, 0, 40, 0, 0, 60)},
 			},
 			code:   1,
-			stderr: []string{"100 listed keys done, 60 failed", "execution ABORTED", "pmdp backfill --redrive " + executionARN},
+			stderr: []string{"100 listed keys done, 60 in failed batches", "execution ABORTED", "pmdp backfill --redrive " + executionARN},
 		},
 		{
 			name: "failed before its map run started",
@@ -318,8 +320,8 @@ func TestBackfillEndings(t *testing.T) {
 				{status: types.ExecutionStatusFailed, errorName: "States.ItemReaderFailed", cause: "Access denied"},
 			},
 			code:   1,
-			stderr: []string{"0 listed keys done, 0 failed", "execution FAILED: States.ItemReaderFailed: Access denied", "pmdp backfill --redrive " + executionARN},
-			not:    []string{"logs failed"},
+			stderr: []string{"0 listed keys done, 0 in failed batches", "execution FAILED: States.ItemReaderFailed: Access denied", "pmdp backfill --redrive " + executionARN},
+			not:    []string{"were in batches that failed"},
 		},
 		{
 			name: "polls that fail now and then",
@@ -330,7 +332,7 @@ func TestBackfillEndings(t *testing.T) {
 				{status: types.ExecutionStatusSucceeded, items: items(0, 0, 100, 0, 0, 0)},
 			},
 			code:   0,
-			stderr: []string{"ThrottlingException: Rate exceeded", "100 listed keys done, 0 failed", "execution SUCCEEDED"},
+			stderr: []string{"ThrottlingException: Rate exceeded", "100 listed keys done, 0 in failed batches", "execution SUCCEEDED"},
 			not:    []string{"stopped watching"},
 		},
 		{
@@ -430,7 +432,7 @@ func TestBackfillRedrive(t *testing.T) {
 			if !fake.redriven {
 				t.Error("not redriven")
 			}
-			for _, w := range []string{"redriving " + executionARN, "pmdp backfill (redrive): 10 listed keys done, 0 failed, in ", "execution SUCCEEDED"} {
+			for _, w := range []string{"redriving " + executionARN, "pmdp backfill (redrive): 10 listed keys done, 0 in failed batches, in ", "execution SUCCEEDED"} {
 				if !strings.Contains(stderr, w) {
 					t.Errorf("stderr lacks %q:\n%s", w, stderr)
 				}
@@ -577,8 +579,8 @@ func TestBackfillThrottledCallsAreRetried(t *testing.T) {
 	if code := e.main([]string{"backfill", "--watch", executionARN}); code != 0 {
 		t.Errorf("exit %d, want 0; stderr:\n%s", code, &stderr)
 	}
-	if !strings.Contains(stderr.String(), "120 listed keys done, 0 failed") || strings.Contains(stderr.String(), "Rate exceeded") {
-		t.Errorf("stderr:\n%s\nwant 120 logs done and no throttling error", &stderr)
+	if !strings.Contains(stderr.String(), "120 listed keys done, 0 in failed batches") || strings.Contains(stderr.String(), "Rate exceeded") {
+		t.Errorf("stderr:\n%s\nwant 120 listed keys done and no throttling error", &stderr)
 	}
 	mu.Lock()
 	defer mu.Unlock()
