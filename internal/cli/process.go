@@ -151,12 +151,12 @@ func (e *env) process(o *processOpts, targets []string) int {
 		fmt.Fprintf(e.stderr, "pmdp process: interrupted after %d object(s); the same command again finishes the work\n", run.counts.Done-run.counts.Failed)
 		return 1
 	}
-	failed := run.counts.Failed
+	failed, failedRollups := run.counts.Failed, 0
 	for _, bucket := range slices.Sorted(maps.Keys(run.touched)) {
 		dates := slices.Sorted(slices.Values(run.touched[bucket]))
 		if n := e.buildRollups(ctx, cfg.Rollups(store, bucket), "s3://"+bucket+"/", dates); n > 0 {
-			fmt.Fprintf(e.stderr, "pmdp process: %d rollup(s) failed; 'pmdp rollup' builds them again\n", n)
-			failed += n
+			fmt.Fprintf(e.stderr, "pmdp process: %d rollup(s) failed in s3://%s/; 'pmdp rollup' builds them again\n", n, bucket)
+			failedRollups += n
 		}
 	}
 	if ctx.Err() != nil {
@@ -176,6 +176,8 @@ func (e *env) process(o *processOpts, targets []string) int {
 			}
 			fmt.Fprintf(e.stderr, "  %s\n", f)
 		}
+	}
+	if failed > 0 || failedRollups > 0 {
 		return 1
 	}
 	return 0

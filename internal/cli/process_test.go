@@ -189,6 +189,30 @@ func TestProcessFailures(t *testing.T) {
 	}
 }
 
+// A rollup that fails is reported as a rollup, not as an object: every
+// object was summarized.
+func TestProcessFailedRollup(t *testing.T) {
+	client := fakeS3(t)
+	var plain bytes.Buffer
+	loggen.Write(&plain, loggen.Config{Seed: 9, Lines: 500})
+	putObject(t, client, processName("ok"), loggen.Gzip(plain.Bytes()))
+	// A summary of the log's date that no rollup can read.
+	putObject(t, client, "summaries/dt=2026-11-26/broken.csv", []byte("date,path,count\n2026-11-26,/,many\n"))
+
+	var stdout, stderr bytes.Buffer
+	code := Main([]string{"process", "s3://logs/" + processName("ok")}, nil, &stdout, &stderr)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if !strings.Contains(stderr.String(), `broken.csv: line 2: count "many"`) ||
+		!strings.Contains(stderr.String(), "pmdp process: 1 rollup(s) failed in s3://logs/; 'pmdp rollup' builds them again") {
+		t.Errorf("stderr does not name the failed rollup:\n%s", &stderr)
+	}
+	if strings.Contains(stderr.String(), "object(s) failed") {
+		t.Errorf("stderr counts the failed rollup as an object:\n%s", &stderr)
+	}
+}
+
 // Interrupted (Ctrl-C in a terminal), process stops before the next
 // object, writes nothing more and says so.
 func TestProcessStopsWhenInterrupted(t *testing.T) {
