@@ -45,7 +45,9 @@ listed so far, failures, rate, time left), then a summary. It exits 1 if
 any batch failed or the execution did not succeed, and says how to retry:
 an execution that failed is redriven with --redrive, which reruns only
 what failed; the failed batches are also listed in the summary bucket
-under backfill/, in the map run's folder (FAILED_*.json).
+under backfill/, in the map run's folder (FAILED_*.json), which
+'pmdp process --events' reads: an execution that succeeded despite
+failures cannot be redriven, and backfill prints the command.
 
 The stack's output BackfillStateMachineArn names the state machine (the
 stack must be deployed with -c backfill=true). Ctrl-C stops watching, not
@@ -521,20 +523,21 @@ func (w *backfillWatch) report(desc *sfn.DescribeExecutionOutput, counts progres
 	if desc.Status == types.ExecutionStatusSucceeded && counts.Failed == 0 {
 		return 0
 	}
+	results := w.results(desc)
 	if counts.Failed > 0 {
-		where := "under backfill/ in the summary bucket"
-		if id := mapRunID(w.mapRun); id != "" {
-			where = "under backfill/" + id + "/ in the summary bucket"
-		}
 		// Step Functions counts every item of a batch that failed, timed
 		// out or was stopped, whatever became of each.
-		fmt.Fprintf(e.stderr, "pmdp backfill: %d listed keys were in batches that failed or were stopped; a batch fails as a whole, so many of them may have been summarized. Step Functions lists those batches %s (FAILED_*.json)\n", counts.Failed, where)
+		fmt.Fprintf(e.stderr, "pmdp backfill: %d listed keys were in batches that failed or were stopped; a batch fails as a whole, so many of them may have been summarized. Step Functions lists those batches in %s (FAILED_*.json)\n", counts.Failed, results)
+		if p := results.placeholders(); p != "" {
+			fmt.Fprintf(e.stderr, "  (%s)\n", p)
+		}
 	}
 	if desc.Status == types.ExecutionStatusSucceeded {
 		// The failures were within the tolerated share, and Step Functions
 		// redrives only executions that did not succeed.
-		fmt.Fprintln(e.stderr, "pmdp backfill: the execution succeeded, so it cannot be redriven; reprocess the listed logs with")
-		fmt.Fprintln(e.stderr, "  pmdp process s3://LOG_BUCKET/KEY...")
+		fmt.Fprintln(e.stderr, "pmdp backfill: the execution succeeded, so it cannot be redriven; reprocess the failed batches' logs with")
+		fmt.Fprintf(e.stderr, "  aws s3 cp %sFAILED_0.json . && pmdp process --summary-bucket %s --events FAILED_0.json\n", results, results.bucket)
+		fmt.Fprintln(e.stderr, "  with the flags that match the stack's settings (--group-by, --exclude, ...), as for any 'pmdp process'")
 		if in, ok := executionInput(desc); ok {
 			fmt.Fprintf(e.stderr, "or run the whole range again (its summaries are rewritten identically):\n  pmdp backfill --from %s --to %s\n", in.From, in.To)
 		}
@@ -581,6 +584,53 @@ func overListing(stateMachineARN string, in contract.BackfillInput) string {
 		note += "; " + advice
 	}
 	return note
+}
+
+// mapResults is the folder where the map run's ResultWriter wrote its
+// results, s3://BUCKET/backfill/ID/.
+type mapResults struct {
+	bucket, folder string
+}
+
+// The placeholders of what backfill could not learn.
+const (
+	summaryBucketPlaceholder = "SUMMARY_BUCKET"
+	mapRunFolderPlaceholder  = "backfill/MAP_RUN_ID/"
+)
+
+func (r mapResults) String() string { return "s3://" + r.bucket + "/" + r.folder }
+
+// placeholders explains the placeholders in r, if any.
+func (r mapResults) placeholders() string {
+	var p []string
+	if r.bucket == summaryBucketPlaceholder {
+		p = append(p, summaryBucketPlaceholder+": the stack's summary bucket")
+	}
+	if r.folder == mapRunFolderPlaceholder {
+		p = append(p, "MAP_RUN_ID: the last part of the map run's ARN, in the console")
+	}
+	return strings.Join(p, "; ")
+}
+
+// results is where the map run wrote its results: the execution's output
+// names them (the map's output, ResultWriterDetails, is in it), else the
+// summary bucket is unknown and the map run's ARN gives the folder.
+func (w *backfillWatch) results(desc *sfn.DescribeExecutionOutput) mapResults {
+	var output map[string]json.RawMessage
+	_ = json.Unmarshal([]byte(aws.ToString(desc.Output)), &output) // none while not succeeded
+	for _, v := range output {
+		var m struct {
+			ResultWriterDetails struct{ Bucket, Key string }
+		}
+		if json.Unmarshal(v, &m) == nil && m.ResultWriterDetails.Bucket != "" && strings.HasSuffix(m.ResultWriterDetails.Key, "/manifest.json") {
+			return mapResults{bucket: m.ResultWriterDetails.Bucket, folder: strings.TrimSuffix(m.ResultWriterDetails.Key, "manifest.json")}
+		}
+	}
+	r := mapResults{bucket: summaryBucketPlaceholder, folder: mapRunFolderPlaceholder}
+	if id := mapRunID(w.mapRun); id != "" {
+		r.folder = "backfill/" + id + "/"
+	}
+	return r
 }
 
 // executionInput is the backfill input the execution was started with.

@@ -67,7 +67,8 @@ type poll struct {
 	errorName   string                  // of a failed execution
 	cause       string
 	redriveDate time.Time
-	redrives    int32 // the execution's RedriveCount
+	redrives    int32  // the execution's RedriveCount
+	output      string // of an execution that succeeded
 }
 
 // fakeSFN plays polls in order, one per DescribeExecution, and stays on
@@ -126,6 +127,9 @@ func (f *fakeSFN) DescribeExecution(_ context.Context, in *sfn.DescribeExecution
 	}
 	if p.errorName != "" {
 		out.Error, out.Cause = aws.String(p.errorName), aws.String(p.cause)
+	}
+	if p.output != "" {
+		out.Output = aws.String(p.output)
 	}
 	if !p.redriveDate.IsZero() {
 		out.RedriveDate = aws.Time(p.redriveDate)
@@ -271,6 +275,11 @@ func TestBackfillSaysWhatIsListed(t *testing.T) {
 	}
 }
 
+// succeededOutput is the output of an execution that succeeded: its input
+// as Prepare passed it on, and the map's output (ResultPath $.processed).
+const succeededOutput = `{"from":"2025-01-01","to":"2025-12-31","prefix":"logs/AWSLogs/123456789012/elasticloadbalancing/us-east-1/2025/","weeks":[["2025-01-01"]],` +
+	`"processed":{"MapRunArn":"` + mapRunARN + `","ResultWriterDetails":{"Bucket":"pmdp-summaries","Key":"backfill/3f1c2b6e-7d1a-4c36-9a7e-2f0c1b9d8e41/manifest.json"}}}`
+
 // How executions end, and what backfill says and returns for each.
 func TestBackfillEndings(t *testing.T) {
 	tests := []struct {
@@ -286,13 +295,26 @@ func TestBackfillEndings(t *testing.T) {
 				// Items fail a batch at a time: one of 250 failed, one
 				// timed out, and the last, smaller, batch went through.
 				{status: types.ExecutionStatusRunning, items: items(0, 250, 9500, 250, 0, 0)},
-				{status: types.ExecutionStatusSucceeded, items: items(0, 0, 9510, 250, 250, 0)},
+				{status: types.ExecutionStatusSucceeded, items: items(0, 0, 9510, 250, 250, 0), output: succeededOutput},
 			},
 			code: 1,
 			stderr: []string{"10010 listed keys done, 500 in failed batches", "execution SUCCEEDED",
-				"500 listed keys were in batches that failed or were stopped; a batch fails as a whole, so many of them may have been summarized. Step Functions lists those batches under backfill/3f1c2b6e-7d1a-4c36-9a7e-2f0c1b9d8e41/ in the summary bucket (FAILED_*.json)",
-				"cannot be redriven", "pmdp process s3://LOG_BUCKET/KEY...", "pmdp backfill --from 2025-01-01 --to 2025-12-31"},
-			not: []string{"--redrive"},
+				"500 listed keys were in batches that failed or were stopped; a batch fails as a whole, so many of them may have been summarized. Step Functions lists those batches in s3://pmdp-summaries/backfill/3f1c2b6e-7d1a-4c36-9a7e-2f0c1b9d8e41/ (FAILED_*.json)",
+				"cannot be redriven",
+				"aws s3 cp s3://pmdp-summaries/backfill/3f1c2b6e-7d1a-4c36-9a7e-2f0c1b9d8e41/FAILED_0.json . && pmdp process --summary-bucket pmdp-summaries --events FAILED_0.json\n",
+				"pmdp backfill --from 2025-01-01 --to 2025-12-31"},
+			not: []string{"--redrive", "SUMMARY_BUCKET", "MAP_RUN_ID"},
+		},
+		{
+			name: "failures within the tolerated share, the output unknown",
+			polls: []poll{
+				{status: types.ExecutionStatusSucceeded, items: items(0, 0, 9750, 250, 0, 0), output: `{"from":"2025-01-01","to":"2025-12-31"}`},
+			},
+			code: 1,
+			stderr: []string{"Step Functions lists those batches in s3://SUMMARY_BUCKET/backfill/3f1c2b6e-7d1a-4c36-9a7e-2f0c1b9d8e41/ (FAILED_*.json)",
+				"aws s3 cp s3://SUMMARY_BUCKET/backfill/3f1c2b6e-7d1a-4c36-9a7e-2f0c1b9d8e41/FAILED_0.json . && pmdp process --summary-bucket SUMMARY_BUCKET --events FAILED_0.json\n",
+				"(SUMMARY_BUCKET: the stack's summary bucket)\n"},
+			not: []string{"MAP_RUN_ID"},
 		},
 		{
 			name: "too many failures",

@@ -34,7 +34,10 @@ stands for every ALB or Classic access log under that prefix.
 
 --events reads the objects from S3 notifications instead: an S3 event, a
 Lambda on-failure record (as the failure queue holds them), or the local
-pipeline's failures.jsonl, one JSON document per line or a whole file.
+pipeline's failures.jsonl, one JSON document per line or a whole file. It
+also reads a backfill's FAILED_*.json, the failed batches Step Functions
+lists under backfill/ in the summary bucket: their keys that lie in the
+backfill's dates (the function skips the others).
 
 AWS credentials, region and AWS_ENDPOINT_URL_S3 come from the environment
 as for any AWS SDK program. The flags match the function's PMDP_*
@@ -59,6 +62,7 @@ the same objects).
 Examples:
   pmdp process s3://my-logs/logs/AWSLogs/123456789012/elasticloadbalancing/us-east-1/2026/11/26/
   pmdp process --events failure-message.json
+  pmdp process --summary-bucket my-summaries --events FAILED_0.json
   pmdp process --summary-bucket reports --group-by date,query:ev s3://my-logs/logs/AWSLogs/
 
 Flags:
