@@ -33,12 +33,21 @@ function on every log of those dates, many at once, and then rebuilds the
 rollups of the dates. The summaries are the same as the function writes on
 delivery; reprocessing rewrites the same objects, never counting twice.
 
-It shows the execution's progress until it ends (logs done of those listed
-so far, failures, rate, time left), then a summary. It exits 1 if any log
-failed or the execution did not succeed, and says how to retry: an
-execution that failed is redriven with --redrive, which reruns only what
-failed; the failed logs are also listed in the summary bucket under
-backfill/, in the map run's folder (FAILED_*.json).
+The map lists the smallest folder that holds every date of the range:
+one day's, one month's, one year's, or, for a range across new year, the
+whole of the load balancer's folder. Its keys outside the range are
+skipped in milliseconds, but counted all the same: the progress counts
+listed keys, not logs of the range. backfill says so when it starts;
+with a long history, run one year (or month) at a time.
+
+It shows the execution's progress until it ends (listed keys done of those
+listed so far, failures, rate, time left), then a summary. It exits 1 if
+any batch failed or the execution did not succeed, and says how to retry:
+an execution that failed is redriven with --redrive, which reruns only
+what failed; the failed batches are also listed in the summary bucket
+under backfill/, in the map run's folder (FAILED_*.json), which
+'pmdp process --events' reads: an execution that succeeded despite
+failures cannot be redriven, and backfill prints the command.
 
 The stack's output BackfillStateMachineArn names the state machine (the
 stack must be deployed with -c backfill=true). Ctrl-C stops watching, not
@@ -271,7 +280,21 @@ type backfillWatch struct {
 	// redrive, not those done before.
 	redriving bool
 	base      int64
+	// redriveCount is the execution's RedriveCount before the redrive and
+	// redrivenAt when it was asked for. DescribeExecution is eventually
+	// consistent: until it counts the redrive, it may still describe the
+	// execution as it ended before.
+	redriveCount int32
+	redrivenAt   time.Time
+
+	// listed is the map run's total at the last poll. Step Functions does
+	// not say when its reader has listed everything; while the total
+	// grows from poll to poll, it is taken to be listing still.
+	listed int64
 }
+
+// maxRedriveLag bounds the wait for DescribeExecution to count a redrive.
+const maxRedriveLag = 2 * time.Minute
 
 func (w *backfillWatch) start(ctx context.Context, stateMachine string, in contract.BackfillInput) int {
 	e := w.e
@@ -290,12 +313,23 @@ func (w *backfillWatch) start(ctx context.Context, stateMachine string, in contr
 	}
 	w.execution = aws.ToString(out.ExecutionArn)
 	fmt.Fprintf(e.stderr, "pmdp backfill: started %s: the logs delivered from %s to %s (%d dates)\n", name, in.From, in.To, len(in.Dates))
+	if note := overListing(stateMachine, in); note != "" {
+		fmt.Fprintf(e.stderr, "pmdp backfill: %s\n", note)
+	}
 	fmt.Fprintln(e.stdout, w.execution)
 	return w.watch(ctx, "pmdp backfill")
 }
 
 func (w *backfillWatch) redrive(ctx context.Context) int {
 	e := w.e
+	// How often the execution was redriven before: the first
+	// descriptions after the redrive may not count it yet.
+	before, err := w.client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: &w.execution})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "pmdp backfill: %s: %v\n", w.execution, err)
+		return 1
+	}
+	w.redriveCount = aws.ToInt32(before.RedriveCount)
 	// What the map run had done before: the display shows the retried
 	// items only.
 	if _, err := w.findMapRun(ctx); err != nil {
@@ -309,14 +343,14 @@ func (w *backfillWatch) redrive(ctx context.Context) int {
 			return 1
 		}
 		if run.ItemCounts != nil {
-			w.base = run.ItemCounts.Succeeded
+			w.base, w.listed = run.ItemCounts.Succeeded, run.ItemCounts.Total
 		}
 	}
 	if _, err := w.client.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: &w.execution}); err != nil {
 		fmt.Fprintf(e.stderr, "pmdp backfill: redriving %s: %v\n", w.execution, err)
 		return 1
 	}
-	w.redriving = true
+	w.redriving, w.redrivenAt = true, w.clock.Now()
 	fmt.Fprintf(e.stderr, "pmdp backfill: redriving %s: its failed logs run again\n", w.execution)
 	return w.watch(ctx, "pmdp backfill (redrive)")
 }
@@ -338,6 +372,13 @@ func (w *backfillWatch) watch(ctx context.Context, label string) int {
 	for {
 		d, c, err := w.poll1(ctx)
 		switch {
+		case err == nil && w.beforeRedrive(d):
+			// Not an ending: the description predates the redrive.
+			if waited := w.clock.Now().Sub(w.redrivenAt); waited >= maxRedriveLag {
+				fmt.Fprintf(e.stderr, "pmdp backfill: after %s, Step Functions still describes %s as it was before the redrive (%s, redriven %d times); it may not have started. Watch it, or look at it in the console:\n  pmdp backfill --watch %s\n  %s\n",
+					formatLag(waited), w.execution, d.Status, aws.ToInt32(d.RedriveCount), w.execution, consoleURL(w.execution))
+				return 1
+			}
 		case err == nil:
 			errs = 0
 			desc, counts = d, c
@@ -363,7 +404,7 @@ func (w *backfillWatch) watch(ctx context.Context, label string) int {
 		if display != nil && err == nil {
 			display.Update(counts)
 		}
-		if desc != nil && desc.Status != types.ExecutionStatusRunning && desc.Status != types.ExecutionStatusPendingRedrive {
+		if desc != nil && ended(desc) {
 			break
 		}
 		if ctx.Err() != nil || w.clock.Sleep(ctx, w.poll) != nil {
@@ -381,7 +422,7 @@ func (w *backfillWatch) watch(ctx context.Context, label string) int {
 // display is the progress display for the execution desc describes.
 func (w *backfillWatch) display(label string, desc *sfn.DescribeExecutionOutput) *progress.Display {
 	e := w.e
-	opts := progress.Options{Out: e.stderr, Label: label, Unit: "logs", Terminal: e.terminal, Now: w.clock.Now,
+	opts := progress.Options{Out: e.stderr, Label: label, Unit: "listed keys", Failed: "in failed batches", Terminal: e.terminal, Now: w.clock.Now,
 		Start: aws.ToTime(desc.StartDate)}
 	if w.redriving {
 		opts.Start = aws.ToTime(desc.RedriveDate)
@@ -402,7 +443,10 @@ func (w *backfillWatch) poll1(ctx context.Context) (*sfn.DescribeExecutionOutput
 	if err != nil {
 		return nil, counts, fmt.Errorf("%s: %w", w.execution, err)
 	}
-	ended := desc.Status != types.ExecutionStatusRunning && desc.Status != types.ExecutionStatusPendingRedrive
+	if w.beforeRedrive(desc) {
+		return desc, counts, nil
+	}
+	ended := ended(desc)
 	if ok, err := w.findMapRun(ctx); err != nil || !ok {
 		counts.Listing = !ended
 		return desc, counts, err
@@ -417,12 +461,29 @@ func (w *backfillWatch) poll1(ctx context.Context) (*sfn.DescribeExecutionOutput
 			Done:   int(n.Succeeded - w.base + failed),
 			Failed: int(failed),
 			Total:  int(n.Total - w.base),
-			// The map run's reader lists the logs before it hands them out.
-			Listing: !ended && n.Total == 0,
+			// The map run's reader hands out keys as it lists them, and
+			// the total counts those listed so far.
+			Listing: !ended && (n.Total == 0 || n.Total > w.listed),
 		}
+		w.listed = n.Total
 	}
 	return desc, counts, nil
 }
+
+// ended reports whether the execution desc describes has ended.
+func ended(desc *sfn.DescribeExecutionOutput) bool {
+	return desc.Status != types.ExecutionStatusRunning && desc.Status != types.ExecutionStatusPendingRedrive
+}
+
+// beforeRedrive reports whether desc, while redriving, still describes
+// the execution as it was before the redrive: ended, and redriven no more
+// often than before.
+func (w *backfillWatch) beforeRedrive(desc *sfn.DescribeExecutionOutput) bool {
+	return w.redriving && ended(desc) && aws.ToInt32(desc.RedriveCount) <= w.redriveCount
+}
+
+// formatLag shows a wait in whole seconds.
+func formatLag(d time.Duration) string { return d.Round(time.Second).String() }
 
 // findMapRun finds the execution's map run, the newest if a redrive
 // started another; false while it has none.
@@ -462,18 +523,21 @@ func (w *backfillWatch) report(desc *sfn.DescribeExecutionOutput, counts progres
 	if desc.Status == types.ExecutionStatusSucceeded && counts.Failed == 0 {
 		return 0
 	}
+	results := w.results(desc)
 	if counts.Failed > 0 {
-		where := "under backfill/ in the summary bucket"
-		if id := mapRunID(w.mapRun); id != "" {
-			where = "under backfill/" + id + "/ in the summary bucket"
+		// Step Functions counts every item of a batch that failed, timed
+		// out or was stopped, whatever became of each.
+		fmt.Fprintf(e.stderr, "pmdp backfill: %d listed keys were in batches that failed or were stopped; a batch fails as a whole, so many of them may have been summarized. Step Functions lists those batches in %s (FAILED_*.json)\n", counts.Failed, results)
+		if p := results.placeholders(); p != "" {
+			fmt.Fprintf(e.stderr, "  (%s)\n", p)
 		}
-		fmt.Fprintf(e.stderr, "pmdp backfill: %d logs failed; Step Functions lists them %s (FAILED_*.json)\n", counts.Failed, where)
 	}
 	if desc.Status == types.ExecutionStatusSucceeded {
 		// The failures were within the tolerated share, and Step Functions
 		// redrives only executions that did not succeed.
-		fmt.Fprintln(e.stderr, "pmdp backfill: the execution succeeded, so it cannot be redriven; reprocess the listed logs with")
-		fmt.Fprintln(e.stderr, "  pmdp process s3://LOG_BUCKET/KEY...")
+		fmt.Fprintln(e.stderr, "pmdp backfill: the execution succeeded, so it cannot be redriven; reprocess the failed batches' logs with")
+		fmt.Fprintf(e.stderr, "  aws s3 cp %sFAILED_0.json . && pmdp process --summary-bucket %s --events FAILED_0.json\n", results, results.bucket)
+		fmt.Fprintln(e.stderr, "  with the flags that match the stack's settings (--group-by, --exclude, ...), as for any 'pmdp process'")
 		if in, ok := executionInput(desc); ok {
 			fmt.Fprintf(e.stderr, "or run the whole range again (its summaries are rewritten identically):\n  pmdp backfill --from %s --to %s\n", in.From, in.To)
 		}
@@ -481,6 +545,92 @@ func (w *backfillWatch) report(desc *sfn.DescribeExecutionOutput, counts progres
 	}
 	fmt.Fprintf(e.stderr, "pmdp backfill: rerun what failed (within 14 days):\n  pmdp backfill --redrive %s\n", w.execution)
 	return 1
+}
+
+// overListing says which folder the map run lists for in, when it holds
+// more dates than in's range, and what that does to the progress; "" when
+// the folder is the range. The state machine lists the load balancer's
+// folder, …/elasticloadbalancing/REGION/, followed by in.DatePrefix.
+func overListing(stateMachineARN string, in contract.BackfillInput) string {
+	first, errFirst := time.Parse(time.DateOnly, in.From)
+	last, errLast := time.Parse(time.DateOnly, in.To)
+	if errFirst != nil || errLast != nil {
+		return ""
+	}
+	var folder, advice string
+	switch in.DatePrefix {
+	case first.Format("2006/01/02/"):
+		return ""
+	case first.Format("2006/01/"):
+		if first.Day() == 1 && last.AddDate(0, 0, 1).Month() != last.Month() {
+			return ""
+		}
+		folder = "every log of " + first.Format("2006-01")
+	case first.Format("2006/"):
+		if first.YearDay() == 1 && last.Month() == time.December && last.Day() == 31 {
+			return ""
+		}
+		folder, advice = "every log of "+first.Format("2006"), "ranges within one month list less"
+	default:
+		folder, advice = "every log of every year", "with a long history, back fill one year (or month) at a time"
+	}
+	where := "…/elasticloadbalancing/"
+	if a, err := arn.Parse(stateMachineARN); err == nil {
+		where = "…/AWSLogs/" + a.AccountID + "/elasticloadbalancing/" + a.Region + "/"
+	}
+	note := fmt.Sprintf("the map run lists %s%s, %s: the keys outside %s to %s are skipped in milliseconds, but they count as listed keys done in the progress, its rate and its time left",
+		where, in.DatePrefix, folder, in.From, in.To)
+	if advice != "" {
+		note += "; " + advice
+	}
+	return note
+}
+
+// mapResults is the folder where the map run's ResultWriter wrote its
+// results, s3://BUCKET/backfill/ID/.
+type mapResults struct {
+	bucket, folder string
+}
+
+// The placeholders of what backfill could not learn.
+const (
+	summaryBucketPlaceholder = "SUMMARY_BUCKET"
+	mapRunFolderPlaceholder  = "backfill/MAP_RUN_ID/"
+)
+
+func (r mapResults) String() string { return "s3://" + r.bucket + "/" + r.folder }
+
+// placeholders explains the placeholders in r, if any.
+func (r mapResults) placeholders() string {
+	var p []string
+	if r.bucket == summaryBucketPlaceholder {
+		p = append(p, summaryBucketPlaceholder+": the stack's summary bucket")
+	}
+	if r.folder == mapRunFolderPlaceholder {
+		p = append(p, "MAP_RUN_ID: the last part of the map run's ARN, in the console")
+	}
+	return strings.Join(p, "; ")
+}
+
+// results is where the map run wrote its results: the execution's output
+// names them (the map's output, ResultWriterDetails, is in it), else the
+// summary bucket is unknown and the map run's ARN gives the folder.
+func (w *backfillWatch) results(desc *sfn.DescribeExecutionOutput) mapResults {
+	var output map[string]json.RawMessage
+	_ = json.Unmarshal([]byte(aws.ToString(desc.Output)), &output) // none while not succeeded
+	for _, v := range output {
+		var m struct {
+			ResultWriterDetails struct{ Bucket, Key string }
+		}
+		if json.Unmarshal(v, &m) == nil && m.ResultWriterDetails.Bucket != "" && strings.HasSuffix(m.ResultWriterDetails.Key, "/manifest.json") {
+			return mapResults{bucket: m.ResultWriterDetails.Bucket, folder: strings.TrimSuffix(m.ResultWriterDetails.Key, "manifest.json")}
+		}
+	}
+	r := mapResults{bucket: summaryBucketPlaceholder, folder: mapRunFolderPlaceholder}
+	if id := mapRunID(w.mapRun); id != "" {
+		r.folder = "backfill/" + id + "/"
+	}
+	return r
 }
 
 // executionInput is the backfill input the execution was started with.

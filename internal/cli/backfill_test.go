@@ -67,6 +67,8 @@ type poll struct {
 	errorName   string                  // of a failed execution
 	cause       string
 	redriveDate time.Time
+	redrives    int32  // the execution's RedriveCount
+	output      string // of an execution that succeeded
 }
 
 // fakeSFN plays polls in order, one per DescribeExecution, and stays on
@@ -78,8 +80,6 @@ type fakeSFN struct {
 	started  *sfn.StartExecutionInput
 	redriven bool
 	calls    []string
-	// before answers DescribeMapRun before the first poll (--redrive).
-	before *types.MapRunItemCounts
 }
 
 func (f *fakeSFN) call(name string) {
@@ -94,7 +94,7 @@ func (f *fakeSFN) current() (p poll, ok bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.i == 0 {
-		return poll{items: f.before}, false
+		return poll{}, false
 	}
 	return f.polls[min(f.i, len(f.polls))-1], true
 }
@@ -122,10 +122,14 @@ func (f *fakeSFN) DescribeExecution(_ context.Context, in *sfn.DescribeExecution
 	input, _ := json.Marshal(contract.BackfillInput{From: "2025-01-01", To: "2025-12-31"})
 	out := &sfn.DescribeExecutionOutput{
 		ExecutionArn: aws.String(executionARN), Status: p.status, Input: aws.String(string(input)),
-		StartDate: aws.Time(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)),
+		StartDate:    aws.Time(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)),
+		RedriveCount: aws.Int32(p.redrives),
 	}
 	if p.errorName != "" {
 		out.Error, out.Cause = aws.String(p.errorName), aws.String(p.cause)
+	}
+	if p.output != "" {
+		out.Output = aws.String(p.output)
 	}
 	if !p.redriveDate.IsZero() {
 		out.RedriveDate = aws.Time(p.redriveDate)
@@ -186,11 +190,15 @@ func runBackfill(t *testing.T, fake *fakeSFN, clk *fakeClock, args ...string) (c
 }
 
 // A run that succeeds, polled every 10 s: what a log file or CI shows.
+// While the total grows from poll to poll, the map run is still listing:
+// no share done and no time left are shown against a partial total.
 func TestBackfillStartsAndShowsProgress(t *testing.T) {
 	fake := &fakeSFN{polls: []poll{
 		{status: types.ExecutionStatusRunning},
 		{status: types.ExecutionStatusRunning, items: items(0, 0, 0, 0, 0, 0)},
-		{status: types.ExecutionStatusRunning, items: items(9000, 1000, 10000, 0, 0, 0)},
+		{status: types.ExecutionStatusRunning, items: items(7000, 1000, 2000, 0, 0, 0)},  // listing
+		{status: types.ExecutionStatusRunning, items: items(9000, 1000, 10000, 0, 0, 0)}, // still listing
+		// The total stays: all listed.
 		{status: types.ExecutionStatusRunning, items: items(0, 1000, 19000, 0, 0, 0)},
 		{status: types.ExecutionStatusRunning, items: items(0, 0, 20000, 0, 0, 0)}, // rollups
 		{status: types.ExecutionStatusSucceeded, items: items(0, 0, 20000, 0, 0, 0)},
@@ -204,12 +212,13 @@ func TestBackfillStartsAndShowsProgress(t *testing.T) {
 		t.Errorf("stdout %q, want the execution's ARN", stdout)
 	}
 	want := `pmdp backfill: started backfill-2025-01-01-to-2025-12-31-20261126T120000Z: the logs delivered from 2025-01-01 to 2025-12-31 (365 dates)
-pmdp backfill: 0/0+ logs (listing), 0 failed, 0.0 logs/s, 10s elapsed
-pmdp backfill: 10000/20000 logs (50%), 0 failed, 500 logs/s, about 20s left, 20s elapsed
-pmdp backfill: 19000/20000 logs (95%), 0 failed, 633 logs/s, about 2s left, 30s elapsed
-pmdp backfill: 20000/20000 logs (100%), 0 failed, 500 logs/s, 40s elapsed
-pmdp backfill: 20000/20000 logs (100%), 0 failed, 400 logs/s, 50s elapsed
-pmdp backfill: 20000 logs done, 0 failed, in 50s (400 logs/s)
+pmdp backfill: 0/0+ listed keys (listing), 0 in failed batches, 0.0 listed keys/s, 10s elapsed
+pmdp backfill: 2000/10000+ listed keys (listing), 0 in failed batches, 100 listed keys/s, 20s elapsed
+pmdp backfill: 10000/20000+ listed keys (listing), 0 in failed batches, 333 listed keys/s, 30s elapsed
+pmdp backfill: 19000/20000 listed keys (95%), 0 in failed batches, 475 listed keys/s, about 2s left, 40s elapsed
+pmdp backfill: 20000/20000 listed keys (100%), 0 in failed batches, 400 listed keys/s, 50s elapsed
+pmdp backfill: 20000/20000 listed keys (100%), 0 in failed batches, 333 listed keys/s, 1m00s elapsed
+pmdp backfill: 20000 listed keys done, 0 in failed batches, in 1m00s (333 listed keys/s)
 pmdp backfill: execution SUCCEEDED
   https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/` + executionARN + "\n"
 	if stderr != want {
@@ -229,6 +238,48 @@ pmdp backfill: execution SUCCEEDED
 	}
 }
 
+// The map run lists the folder that the range's dates share, which may
+// hold many more: backfill says so before the progress counts them.
+func TestBackfillSaysWhatIsListed(t *testing.T) {
+	const folder = "the map run lists …/AWSLogs/123456789012/elasticloadbalancing/us-east-1/"
+	tests := []struct {
+		name     string
+		from, to string
+		want     string // "": no note
+	}{
+		{"one day", "2025-03-07", "2025-03-07", ""},
+		{"a whole month", "2025-02-01", "2025-02-28", ""},
+		{"a whole year", "2024-01-01", "2024-12-31", ""},
+		{"part of a month", "2025-03-07", "2025-03-09", folder + "2025/03/, every log of 2025-03: the keys outside 2025-03-07 to 2025-03-09 are skipped in milliseconds, but they count as listed keys done in the progress, its rate and its time left"},
+		{"a month and a day", "2025-02-01", "2025-03-01", folder + "2025/, every log of 2025: the keys outside 2025-02-01 to 2025-03-01 are skipped in milliseconds, but they count as listed keys done in the progress, its rate and its time left; ranges within one month list less"},
+		{"all but a day of a year", "2025-01-01", "2025-12-30", folder + "2025/, every log of 2025:"},
+		{"across new year", "2024-12-31", "2025-01-01", folder + ", every log of every year: the keys outside 2024-12-31 to 2025-01-01 are skipped in milliseconds, but they count as listed keys done in the progress, its rate and its time left; with a long history, back fill one year (or month) at a time"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := &fakeSFN{polls: []poll{{status: types.ExecutionStatusSucceeded, items: items(0, 0, 5, 0, 0, 0)}}}
+			code, _, stderr := runBackfill(t, fake, newFakeClock(), "--state-machine", stateMachineARN, "--from", tt.from, "--to", tt.to)
+			if code != 0 {
+				t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+			}
+			if tt.want == "" {
+				if strings.Contains(stderr, "the map run lists") {
+					t.Errorf("a note for a range that is its folder:\n%s", stderr)
+				}
+				return
+			}
+			if !strings.Contains(stderr, "pmdp backfill: "+tt.want) {
+				t.Errorf("stderr lacks %q:\n%s", tt.want, stderr)
+			}
+		})
+	}
+}
+
+// succeededOutput is the output of an execution that succeeded: its input
+// as Prepare passed it on, and the map's output (ResultPath $.processed).
+const succeededOutput = `{"from":"2025-01-01","to":"2025-12-31","prefix":"logs/AWSLogs/123456789012/elasticloadbalancing/us-east-1/2025/","weeks":[["2025-01-01"]],` +
+	`"processed":{"MapRunArn":"` + mapRunARN + `","ResultWriterDetails":{"Bucket":"pmdp-summaries","Key":"backfill/3f1c2b6e-7d1a-4c36-9a7e-2f0c1b9d8e41/manifest.json"}}}`
+
 // How executions end, and what backfill says and returns for each.
 func TestBackfillEndings(t *testing.T) {
 	tests := []struct {
@@ -241,14 +292,29 @@ func TestBackfillEndings(t *testing.T) {
 		{
 			name: "failures within the tolerated share",
 			polls: []poll{
-				{status: types.ExecutionStatusRunning, items: items(0, 10, 180, 10, 0, 0)},
-				{status: types.ExecutionStatusSucceeded, items: items(0, 0, 187, 12, 1, 0)},
+				// Items fail a batch at a time: one of 250 failed, one
+				// timed out, and the last, smaller, batch went through.
+				{status: types.ExecutionStatusRunning, items: items(0, 250, 9500, 250, 0, 0)},
+				{status: types.ExecutionStatusSucceeded, items: items(0, 0, 9510, 250, 250, 0), output: succeededOutput},
 			},
 			code: 1,
-			stderr: []string{"200 logs done, 13 failed", "execution SUCCEEDED",
-				"13 logs failed; Step Functions lists them under backfill/3f1c2b6e-7d1a-4c36-9a7e-2f0c1b9d8e41/ in the summary bucket (FAILED_*.json)",
-				"cannot be redriven", "pmdp process s3://LOG_BUCKET/KEY...", "pmdp backfill --from 2025-01-01 --to 2025-12-31"},
-			not: []string{"--redrive"},
+			stderr: []string{"10010 listed keys done, 500 in failed batches", "execution SUCCEEDED",
+				"500 listed keys were in batches that failed or were stopped; a batch fails as a whole, so many of them may have been summarized. Step Functions lists those batches in s3://pmdp-summaries/backfill/3f1c2b6e-7d1a-4c36-9a7e-2f0c1b9d8e41/ (FAILED_*.json)",
+				"cannot be redriven",
+				"aws s3 cp s3://pmdp-summaries/backfill/3f1c2b6e-7d1a-4c36-9a7e-2f0c1b9d8e41/FAILED_0.json . && pmdp process --summary-bucket pmdp-summaries --events FAILED_0.json\n",
+				"pmdp backfill --from 2025-01-01 --to 2025-12-31"},
+			not: []string{"--redrive", "SUMMARY_BUCKET", "MAP_RUN_ID"},
+		},
+		{
+			name: "failures within the tolerated share, the output unknown",
+			polls: []poll{
+				{status: types.ExecutionStatusSucceeded, items: items(0, 0, 9750, 250, 0, 0), output: `{"from":"2025-01-01","to":"2025-12-31"}`},
+			},
+			code: 1,
+			stderr: []string{"Step Functions lists those batches in s3://SUMMARY_BUCKET/backfill/3f1c2b6e-7d1a-4c36-9a7e-2f0c1b9d8e41/ (FAILED_*.json)",
+				"aws s3 cp s3://SUMMARY_BUCKET/backfill/3f1c2b6e-7d1a-4c36-9a7e-2f0c1b9d8e41/FAILED_0.json . && pmdp process --summary-bucket SUMMARY_BUCKET --events FAILED_0.json\n",
+				"(SUMMARY_BUCKET: the stack's summary bucket)\n"},
+			not: []string{"MAP_RUN_ID"},
 		},
 		{
 			name: "too many failures",
@@ -257,8 +323,8 @@ func TestBackfillEndings(t *testing.T) {
 				{status: types.ExecutionStatusFailed, items: items(0, 0, 10, 80, 0, 110), errorName: "States.ExceedToleratedFailureThreshold", cause: "The specified tolerated failure threshold was exceeded"},
 			},
 			code: 1,
-			stderr: []string{"200 logs done, 190 failed", "execution FAILED: States.ExceedToleratedFailureThreshold: The specified tolerated failure threshold was exceeded",
-				"190 logs failed", "pmdp backfill --redrive " + executionARN},
+			stderr: []string{"200 listed keys done, 190 in failed batches", "execution FAILED: States.ExceedToleratedFailureThreshold: The specified tolerated failure threshold was exceeded",
+				"190 listed keys were in batches that failed or were stopped", "pmdp backfill --redrive " + executionARN},
 			not: []string{"cannot be redriven"},
 		},
 		{
@@ -268,7 +334,7 @@ func TestBackfillEndings(t *testing.T) {
 				{status: types.ExecutionStatusAborted, items: items(0, 0, 40, 0, 0, 60)},
 			},
 			code:   1,
-			stderr: []string{"100 logs done, 60 failed", "execution ABORTED", "pmdp backfill --redrive " + executionARN},
+			stderr: []string{"100 listed keys done, 60 in failed batches", "execution ABORTED", "pmdp backfill --redrive " + executionARN},
 		},
 		{
 			name: "failed before its map run started",
@@ -276,8 +342,8 @@ func TestBackfillEndings(t *testing.T) {
 				{status: types.ExecutionStatusFailed, errorName: "States.ItemReaderFailed", cause: "Access denied"},
 			},
 			code:   1,
-			stderr: []string{"0 logs done, 0 failed", "execution FAILED: States.ItemReaderFailed: Access denied", "pmdp backfill --redrive " + executionARN},
-			not:    []string{"logs failed"},
+			stderr: []string{"0 listed keys done, 0 in failed batches", "execution FAILED: States.ItemReaderFailed: Access denied", "pmdp backfill --redrive " + executionARN},
+			not:    []string{"were in batches that failed"},
 		},
 		{
 			name: "polls that fail now and then",
@@ -288,7 +354,7 @@ func TestBackfillEndings(t *testing.T) {
 				{status: types.ExecutionStatusSucceeded, items: items(0, 0, 100, 0, 0, 0)},
 			},
 			code:   0,
-			stderr: []string{"ThrottlingException: Rate exceeded", "100 logs done, 0 failed", "execution SUCCEEDED"},
+			stderr: []string{"ThrottlingException: Rate exceeded", "100 listed keys done, 0 in failed batches", "execution SUCCEEDED"},
 			not:    []string{"stopped watching"},
 		},
 		{
@@ -338,7 +404,7 @@ func TestBackfillInterrupted(t *testing.T) {
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}
-	for _, w := range []string{"20 of 130 logs done", "stopped watching; the execution goes on", "pmdp backfill --watch " + executionARN} {
+	for _, w := range []string{"20 of 130 listed keys done", "stopped watching; the execution goes on", "pmdp backfill --watch " + executionARN} {
 		if !strings.Contains(stderr, w) {
 			t.Errorf("stderr lacks %q:\n%s", w, stderr)
 		}
@@ -348,30 +414,84 @@ func TestBackfillInterrupted(t *testing.T) {
 	}
 }
 
-// --redrive reruns the failed logs and counts only them.
+// --redrive reruns the failed logs and counts only them. The first
+// descriptions after the redrive may still show the execution as it
+// ended before (DescribeExecution is eventually consistent): they are
+// waited out, not taken for its end.
 func TestBackfillRedrive(t *testing.T) {
 	redriven := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	fake := &fakeSFN{
-		before: items(0, 0, 190, 10, 0, 0),
-		polls: []poll{
-			{status: types.ExecutionStatusPendingRedrive, items: items(10, 0, 190, 0, 0, 0), redriveDate: redriven},
-			{status: types.ExecutionStatusRunning, items: items(0, 4, 196, 0, 0, 0), redriveDate: redriven},
-			{status: types.ExecutionStatusSucceeded, items: items(0, 0, 200, 0, 0, 0), redriveDate: redriven},
-		},
+	failed := poll{status: types.ExecutionStatusFailed, items: items(0, 0, 190, 10, 0, 0), redrives: 1,
+		errorName: "States.ExceedToleratedFailureThreshold", cause: "The specified tolerated failure threshold was exceeded"}
+	tests := []struct {
+		name  string
+		polls []poll // the first is the description before the redrive
+		code  int
+		calls int // DescribeExecution
+	}{
+		{"described at once", []poll{
+			failed,
+			{status: types.ExecutionStatusPendingRedrive, items: items(10, 0, 190, 0, 0, 0), redriveDate: redriven, redrives: 2},
+			{status: types.ExecutionStatusRunning, items: items(0, 4, 196, 0, 0, 0), redriveDate: redriven, redrives: 2},
+			{status: types.ExecutionStatusSucceeded, items: items(0, 0, 200, 0, 0, 0), redriveDate: redriven, redrives: 2},
+		}, 0, 4},
+		{"described late", []poll{
+			failed,
+			failed,
+			failed,
+			{status: types.ExecutionStatusRunning, items: items(0, 4, 196, 0, 0, 0), redriveDate: redriven, redrives: 2},
+			{status: types.ExecutionStatusSucceeded, items: items(0, 0, 200, 0, 0, 0), redriveDate: redriven, redrives: 2},
+		}, 0, 5},
 	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := &fakeSFN{polls: tt.polls}
+			clk := newFakeClock()
+			clk.t = redriven
+			code, _, stderr := runBackfill(t, fake, clk, "--redrive", executionARN)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, tt.code, stderr)
+			}
+			if !fake.redriven {
+				t.Error("not redriven")
+			}
+			for _, w := range []string{"redriving " + executionARN, "pmdp backfill (redrive): 10 listed keys done, 0 in failed batches, in ", "execution SUCCEEDED"} {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+			for _, w := range []string{"FAILED", "--redrive"} {
+				if strings.Contains(stderr, w) {
+					t.Errorf("stderr has %q: a description from before the redrive was taken for its end:\n%s", w, stderr)
+				}
+			}
+			if n := strings.Count(strings.Join(fake.calls, " "), "DescribeExecution"); n != tt.calls {
+				t.Errorf("%d DescribeExecution calls, want %d", n, tt.calls)
+			}
+		})
+	}
+}
+
+// A redrive that Step Functions never describes is waited for a while,
+// then given up on, saying so.
+func TestBackfillRedriveNeverDescribed(t *testing.T) {
+	failed := poll{status: types.ExecutionStatusFailed, items: items(0, 0, 190, 10, 0, 0), redrives: 0}
+	fake := &fakeSFN{polls: []poll{failed}}
 	clk := newFakeClock()
-	clk.t = redriven
 	code, _, stderr := runBackfill(t, fake, clk, "--redrive", executionARN)
-	if code != 0 {
-		t.Errorf("exit %d, want 0; stderr:\n%s", code, stderr)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
 	}
-	if !fake.redriven {
-		t.Error("not redriven")
-	}
-	for _, w := range []string{"redriving " + executionARN, "pmdp backfill (redrive): 10 logs done, 0 failed, in 10s (1.0 logs/s)", "execution SUCCEEDED"} {
+	for _, w := range []string{"after 2m0s, Step Functions still describes " + executionARN + " as it was before the redrive (FAILED, redriven 0 times)",
+		"pmdp backfill --watch " + executionARN} {
 		if !strings.Contains(stderr, w) {
 			t.Errorf("stderr lacks %q:\n%s", w, stderr)
 		}
+	}
+	if strings.Contains(stderr, "execution FAILED") {
+		t.Errorf("stderr reports the old ending as the redrive's:\n%s", stderr)
+	}
+	if waited := clk.Now().Sub(newFakeClock().Now()); waited != maxRedriveLag {
+		t.Errorf("waited %v, want %v", waited, maxRedriveLag)
 	}
 }
 
@@ -481,8 +601,8 @@ func TestBackfillThrottledCallsAreRetried(t *testing.T) {
 	if code := e.main([]string{"backfill", "--watch", executionARN}); code != 0 {
 		t.Errorf("exit %d, want 0; stderr:\n%s", code, &stderr)
 	}
-	if !strings.Contains(stderr.String(), "120 logs done, 0 failed") || strings.Contains(stderr.String(), "Rate exceeded") {
-		t.Errorf("stderr:\n%s\nwant 120 logs done and no throttling error", &stderr)
+	if !strings.Contains(stderr.String(), "120 listed keys done, 0 in failed batches") || strings.Contains(stderr.String(), "Rate exceeded") {
+		t.Errorf("stderr:\n%s\nwant 120 listed keys done and no throttling error", &stderr)
 	}
 	mu.Lock()
 	defer mu.Unlock()

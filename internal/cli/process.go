@@ -34,7 +34,10 @@ stands for every ALB or Classic access log under that prefix.
 
 --events reads the objects from S3 notifications instead: an S3 event, a
 Lambda on-failure record (as the failure queue holds them), or the local
-pipeline's failures.jsonl, one JSON document per line or a whole file.
+pipeline's failures.jsonl, one JSON document per line or a whole file. It
+also reads a backfill's FAILED_*.json, the failed batches Step Functions
+lists under backfill/ in the summary bucket: their keys that lie in the
+backfill's dates (the function skips the others).
 
 AWS credentials, region and AWS_ENDPOINT_URL_S3 come from the environment
 as for any AWS SDK program. The flags match the function's PMDP_*
@@ -59,6 +62,7 @@ the same objects).
 Examples:
   pmdp process s3://my-logs/logs/AWSLogs/123456789012/elasticloadbalancing/us-east-1/2026/11/26/
   pmdp process --events failure-message.json
+  pmdp process --summary-bucket my-summaries --events FAILED_0.json
   pmdp process --summary-bucket reports --group-by date,query:ev s3://my-logs/logs/AWSLogs/
 
 Flags:
@@ -151,12 +155,12 @@ func (e *env) process(o *processOpts, targets []string) int {
 		fmt.Fprintf(e.stderr, "pmdp process: interrupted after %d object(s); the same command again finishes the work\n", run.counts.Done-run.counts.Failed)
 		return 1
 	}
-	failed := run.counts.Failed
+	failed, failedRollups := run.counts.Failed, 0
 	for _, bucket := range slices.Sorted(maps.Keys(run.touched)) {
 		dates := slices.Sorted(slices.Values(run.touched[bucket]))
 		if n := e.buildRollups(ctx, cfg.Rollups(store, bucket), "s3://"+bucket+"/", dates); n > 0 {
-			fmt.Fprintf(e.stderr, "pmdp process: %d rollup(s) failed; 'pmdp rollup' builds them again\n", n)
-			failed += n
+			fmt.Fprintf(e.stderr, "pmdp process: %d rollup(s) failed in s3://%s/; 'pmdp rollup' builds them again\n", n, bucket)
+			failedRollups += n
 		}
 	}
 	if ctx.Err() != nil {
@@ -176,6 +180,8 @@ func (e *env) process(o *processOpts, targets []string) int {
 			}
 			fmt.Fprintf(e.stderr, "  %s\n", f)
 		}
+	}
+	if failed > 0 || failedRollups > 0 {
 		return 1
 	}
 	return 0

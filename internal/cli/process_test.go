@@ -3,7 +3,9 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
+	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -15,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/loggen"
 	"github.com/pmdp/pmdp/internal/objstore"
 	"github.com/pmdp/pmdp/internal/objstoretest"
@@ -146,6 +149,49 @@ func TestProcessEvents(t *testing.T) {
 	}
 }
 
+// A backfill's FAILED_0.json, as Step Functions' ResultWriter writes it,
+// is reprocessed as it is: the keys of its batches in their dates.
+func TestProcessEventsFromBackfillFailures(t *testing.T) {
+	client := fakeS3(t)
+	var plain bytes.Buffer
+	loggen.Write(&plain, loggen.Config{Seed: 5, Lines: 500})
+	putObject(t, client, processName("a1"), loggen.Gzip(plain.Bytes()))
+	putObject(t, client, processName("b2"), loggen.Gzip(plain.Bytes()))
+
+	child := func(keys ...string) map[string]any {
+		b := contract.BackfillBatch{BatchInput: contract.BackfillBatchInput{Op: contract.BackfillOp, Bucket: "logs", From: "2026-11-26", To: "2026-11-26"}}
+		for _, k := range keys {
+			b.Items = append(b.Items, contract.BackfillItem{Key: k})
+		}
+		input, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return map[string]any{"ExecutionArn": "arn:aws:states:us-east-1:123456789012:express:PmdpBackfill/Process:m:c", "Input": string(input),
+			"InputDetails": map[string]any{"Included": true}, "Status": "FAILED", "Error": "wrapError"}
+	}
+	// The day before's key is outside the batch's dates: not read.
+	before := strings.Replace(processName("z9"), "/2026/11/26/", "/2026/11/25/", 1)
+	failed, err := json.MarshalIndent([]any{child(processName("a1"), before), child(processName("b2"))}, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "FAILED_0.json")
+	if err := os.WriteFile(file, failed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := Main([]string{"process", "--events", file}, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, &stderr)
+	}
+	if strings.Count(stdout.String(), "500 lines") != 2 || strings.Contains(stdout.String()+stderr.String(), "z9") {
+		t.Errorf("stdout:\n%s\nstderr:\n%s\nwant a1 and b2 processed, and not the key outside the dates", &stdout, &stderr)
+	}
+	if n := len(summaryObjects(t, client)); n != 4 {
+		t.Errorf("%d summaries, want two dates of two files", n)
+	}
+}
+
 func TestProcessFailures(t *testing.T) {
 	client := fakeS3(t)
 	var plain bytes.Buffer
@@ -186,6 +232,30 @@ func TestProcessFailures(t *testing.T) {
 	}
 	if n := len(summaryObjects(t, client)); n != 2 {
 		t.Errorf("%d summaries, want the good file's 2", n)
+	}
+}
+
+// A rollup that fails is reported as a rollup, not as an object: every
+// object was summarized.
+func TestProcessFailedRollup(t *testing.T) {
+	client := fakeS3(t)
+	var plain bytes.Buffer
+	loggen.Write(&plain, loggen.Config{Seed: 9, Lines: 500})
+	putObject(t, client, processName("ok"), loggen.Gzip(plain.Bytes()))
+	// A summary of the log's date that no rollup can read.
+	putObject(t, client, "summaries/dt=2026-11-26/broken.csv", []byte("date,path,count\n2026-11-26,/,many\n"))
+
+	var stdout, stderr bytes.Buffer
+	code := Main([]string{"process", "s3://logs/" + processName("ok")}, nil, &stdout, &stderr)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if !strings.Contains(stderr.String(), `broken.csv: line 2: count "many"`) ||
+		!strings.Contains(stderr.String(), "pmdp process: 1 rollup(s) failed in s3://logs/; 'pmdp rollup' builds them again") {
+		t.Errorf("stderr does not name the failed rollup:\n%s", &stderr)
+	}
+	if strings.Contains(stderr.String(), "object(s) failed") {
+		t.Errorf("stderr counts the failed rollup as an object:\n%s", &stderr)
 	}
 }
 

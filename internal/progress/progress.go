@@ -34,6 +34,9 @@ type Options struct {
 	Out   io.Writer // where the display is written: standard error, usually
 	Label string    // what each line starts with, e.g. "pmdp process"
 	Unit  string    // what an item is called, plural: "files" (default "items")
+	// Failed says what the failed count means, after the number: "in
+	// failed batches", say, where items fail in groups (default "failed").
+	Failed string
 	// Terminal draws one live line redrawn in place. Without it the
 	// display writes plain lines.
 	Terminal bool
@@ -86,6 +89,9 @@ type sample struct {
 func New(opts Options) *Display {
 	if opts.Unit == "" {
 		opts.Unit = "items"
+	}
+	if opts.Failed == "" {
+		opts.Failed = "failed"
 	}
 	if opts.Width <= 0 {
 		opts.Width = defaultWidth
@@ -244,7 +250,7 @@ func (d *Display) line(now time.Time, bar bool) string {
 	default:
 		fmt.Fprintf(&b, "%d/%d %s", c.Done, c.Total, unit)
 	}
-	fmt.Fprintf(&b, ", %d failed", c.Failed)
+	fmt.Fprintf(&b, ", %d %s", c.Failed, d.opts.Failed)
 	r := d.rate()
 	fmt.Fprintf(&b, ", %s %s/s", formatRate(r), unit)
 	if left := c.Total - c.Done; !c.Listing && left > 0 && r > 0 {
@@ -269,7 +275,7 @@ func (d *Display) summary(now time.Time) string {
 	} else {
 		fmt.Fprintf(&b, "%d %s done", c.Done, unit)
 	}
-	fmt.Fprintf(&b, ", %d failed, in %s", c.Failed, formatDuration(elapsed))
+	fmt.Fprintf(&b, ", %d %s, in %s", c.Failed, d.opts.Failed, formatDuration(elapsed))
 	if secs := elapsed.Seconds(); secs > 0 {
 		fmt.Fprintf(&b, " (%s %s/s)", formatRate(float64(c.Done)/secs), unit)
 	}

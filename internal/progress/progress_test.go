@@ -241,6 +241,22 @@ func TestSummary(t *testing.T) {
 	}
 }
 
+// Where items fail in groups, the failed count says so, on every line.
+func TestFailedLabel(t *testing.T) {
+	c := newClock()
+	var out bytes.Buffer
+	d := New(Options{Out: &out, Label: "backfill", Unit: "keys", Failed: "in failed batches", Now: c.Now})
+	c.advance(10 * time.Second)
+	d.Update(Counts{Done: 500, Failed: 250, Total: 1000})
+	c.advance(10 * time.Second)
+	d.Finish(Counts{Done: 1000, Failed: 250, Total: 1000})
+	want := "backfill: 500/1000 keys (50%), 250 in failed batches, 50.0 keys/s, about 10s left, 10s elapsed\n" +
+		"backfill: 1000 keys done, 250 in failed batches, in 20s (50.0 keys/s)\n"
+	if out.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", &out, want)
+	}
+}
+
 func TestFormatRate(t *testing.T) {
 	tests := []struct {
 		r    float64
