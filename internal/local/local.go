@@ -67,11 +67,11 @@ type Config struct {
 	RollupDays       string // function's PMDP_ROLLUP_DAYS; default 3
 	// Versioned turns on versioning for the bucket, as the stack does for
 	// the buckets it creates: a write over an object keeps the old version
-	// (under DataDir/versions), and a delete leaves a delete marker.
-	// versitygw evaluates If-None-Match against a delete marker as if it
-	// were the object (412, where S3 treats the key as absent), so a
-	// rollup deleted through S3 cannot be built again here; see the
-	// README.
+	// (under DataDir/versions, kept for good: nothing expires them here),
+	// and a delete leaves a delete marker. versitygw judges conditional
+	// writes over a delete marker by the version it hides, so a rollup
+	// deleted through S3 is not built again until the marker is deleted
+	// (README, "A rollup deleted in a versioned bucket").
 	Versioned bool
 	// Backoff before the bridge's first retry; default 1 s.
 	Backoff time.Duration
