@@ -39,6 +39,7 @@ const e2eGroupBy = "path,query:ev"
 func TestEndToEnd(t *testing.T) {
 	p, _ := localtest.Start(t, "../../lambda", local.Config{
 		Interval: 2 * time.Second, RollupInterval: time.Second, GroupBy: e2eGroupBy, Backoff: 50 * time.Millisecond,
+		Versioned: true, // as the stack's buckets are
 	})
 	ctx := context.Background()
 
@@ -216,6 +217,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("build %+v: no conflict was forced", built)
 	}
 	checkRollups(t, p, func(got map[string]map[string]int64) bool { return got[today]["/conflict|forced"] == 5 }, "the forced conflict's summary")
+	t.Logf("old versions of rollups kept: %d", checkVersioned(t, p))
 
 	// 5. Nothing failed.
 	if st := p.Bridge.Stats(); st.Failed != 0 {

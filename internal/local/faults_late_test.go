@@ -44,11 +44,10 @@ type lateDelivery struct {
 	raceErr error
 }
 
-func planLate(t *testing.T, p *local.Pipeline, st *faultStage, folder string, dates []string) *lateDelivery {
+// planLate plans the late file in folder, from start over the same
+// minutes as the first stage's files, whose dates are dates.
+func planLate(t *testing.T, p *local.Pipeline, st *faultStage, folder string, start time.Time, dates []string) *lateDelivery {
 	t.Helper()
-	// The same minutes as the first stage's files: yesterday's last and
-	// today's first.
-	start := time.Now().UTC().Truncate(24 * time.Hour).Add(-3 * time.Minute)
 	l := &lateDelivery{stage: st, dates: dates,
 		belated: generateLog(t, folder, "belated", loggen.Config{Seed: 200, Lines: 300, Start: start, Span: 6 * time.Minute}),
 	}

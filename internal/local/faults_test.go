@@ -215,9 +215,21 @@ func TestFaults(t *testing.T) {
 	inv := &faultInvoker{attempts: map[string]int{}, plan: map[string]toxicPlan{}, sweep: "sweep"}
 	deliveries, lateStage, backfillStage := &faultStage{name: "deliveries"}, &faultStage{name: "late delivery"}, &faultStage{name: "backfill"}
 	staged := &stagedProxy{stages: []*faultStage{deliveries, lateStage, backfillStage}}
+	// The logs span the last 3 minutes of yesterday and the first 3 of
+	// today (UTC), as the test's clock tells them once, here: each file
+	// has two summaries, and a fault can fall between them. Both dates
+	// must stay in the sweep's window, and out of the function's roll-up
+	// at once, whichever of today and tomorrow the function's clock says:
+	// midnight may pass while the test runs. A window of 4 dates, today's
+	// included, holds both then; with 3, the default, tomorrow's window
+	// would start at today, and the function would roll yesterday up at
+	// once on delivery, outside the planned faults.
+	start := time.Now().UTC().Truncate(24 * time.Hour).Add(-3 * time.Minute)
 	p, output := localtest.Start(t, "../../lambda", local.Config{
 		GroupBy: e2eGroupBy, Backoff: 50 * time.Millisecond, Timeout: faultTimeout,
 		RollupInterval: time.Hour, // the test sweeps itself
+		RollupDays:     "4",
+		Versioned:      true, // as the stack's buckets are
 		FunctionS3: func(s3 string) (string, error) {
 			for _, st := range staged.stages {
 				var err error
@@ -237,10 +249,6 @@ func TestFaults(t *testing.T) {
 	fp := deliveries.proxy
 
 	const prefix = "logs/AWSLogs/123456789012/elasticloadbalancing/us-east-1/"
-	// The logs span yesterday's last and today's first minutes (UTC), so
-	// that their dates are in the sweep's window whatever the day, and
-	// each file has two summaries: a fault can fall between them.
-	start := time.Now().UTC().Truncate(24 * time.Hour).Add(-3 * time.Minute)
 	folder := prefix + start.Format("2006/01/02") + "/"
 	downstream := func(name, typ string, attrs toxiproxy.Attributes, attempts ...int) *toxicPlan {
 		return &toxicPlan{toxic: toxiproxy.Toxic{Name: name, Type: typ, Stream: "downstream", Attributes: attrs}, attempts: attempts}
@@ -304,7 +312,7 @@ func TestFaults(t *testing.T) {
 		faultproxy.Rule{Method: "PUT", Key: rollup.Key("rollups/", dates[1]), Nth: []int{1, 2, 3}, Fault: faultproxy.InternalError},
 	)
 	// The later stages' files and faults, planned before anything runs.
-	late := planLate(t, p, lateStage, folder, dates)
+	late := planLate(t, p, lateStage, folder, start, dates)
 	bf := planBackfill(t, p, backfillStage)
 
 	// Deliver, as the load balancer would; then sweep, as the schedule
@@ -436,6 +444,8 @@ func TestFaults(t *testing.T) {
 	if lost != 0 || doubled != 0 {
 		t.Errorf("of %d requests, %d lost and %d counted twice", total, lost, doubled)
 	}
+
+	t.Logf("old versions of rollups kept: %d", checkVersioned(t, p))
 
 	// Every planned fault happened.
 	injected := 0

@@ -28,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/pmdp/pmdp/internal/bridge"
 	"github.com/pmdp/pmdp/internal/collector"
@@ -63,6 +64,15 @@ type Config struct {
 	Include, Exclude string
 	MaxGroups        string // function's PMDP_MAX_GROUPS; default 100000
 	Distinct         string // function's PMDP_DISTINCT; default none
+	RollupDays       string // function's PMDP_ROLLUP_DAYS; default 3
+	// Versioned turns on versioning for the bucket, as the stack does for
+	// the buckets it creates: a write over an object keeps the old version
+	// (under DataDir/versions, kept for good: nothing expires them here),
+	// and a delete leaves a delete marker. versitygw judges conditional
+	// writes over a delete marker by the version it hides, so a rollup
+	// deleted through S3 is not built again until the marker is deleted
+	// (README, "A rollup deleted in a versioned bucket").
+	Versioned bool
 	// Backoff before the bridge's first retry; default 1 s.
 	Backoff time.Duration
 	// Timeout is the function's timeout (the emulator's
@@ -91,7 +101,7 @@ type Pipeline struct {
 	S3           *s3.Client // a client for it, with the local credentials
 	Bucket       string
 	FailureFile  string // the local failure queue, one JSON line per event
-	BucketDir    string // where the bucket's objects are files
+	BucketDir    string // where the bucket's objects (current versions) are files
 	Bridge       *bridge.Bridge
 	Collector    *collector.Collector
 
@@ -164,7 +174,7 @@ func Start(ctx context.Context, cfg Config) (_ *Pipeline, err error) {
 	// The summary bucket is named, as the stack names it: the sweep has
 	// no log's bucket to fall back on.
 	settings := contract.Settings{SummaryBucket: Bucket, GroupBy: cfg.GroupBy, Format: cfg.Format, Include: cfg.Include, Exclude: cfg.Exclude,
-		MaxGroups: cfg.MaxGroups, Distinct: cfg.Distinct}.Env()
+		MaxGroups: cfg.MaxGroups, Distinct: cfg.Distinct, RollupDays: cfg.RollupDays}.Env()
 	for _, name := range slices.Sorted(maps.Keys(settings)) {
 		env = append(env, name+"="+settings[name])
 	}
@@ -204,9 +214,21 @@ func Start(ctx context.Context, cfg Config) (_ *Pipeline, err error) {
 	go func() { defer p.wg.Done(); p.Bridge.Run(runCtx) }()
 
 	// 3. The S3 stand-in, posting its bucket events to the bridge.
-	if err := p.spawn(cfg, os.Environ(), cfg.VersityGW,
-		"--port", "127.0.0.1:"+s3Port, "--access", AccessKey, "--secret", SecretKey,
-		"--event-webhook-url", bridgeURL, "posix", s3Dir); err != nil {
+	gw := []string{"--port", "127.0.0.1:" + s3Port, "--access", AccessKey, "--secret", SecretKey,
+		"--event-webhook-url", bridgeURL, "posix"}
+	if cfg.Versioned {
+		// Outside s3Dir, whose directories are buckets; versitygw wants it
+		// absolute to tell that it is.
+		versions, err := filepath.Abs(filepath.Join(cfg.DataDir, "versions"))
+		if err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(versions, 0o755); err != nil {
+			return nil, err
+		}
+		gw = append(gw, "--versioning-dir", versions)
+	}
+	if err := p.spawn(cfg, os.Environ(), cfg.VersityGW, append(gw, s3Dir)...); err != nil {
 		return nil, err
 	}
 	if err := waitListening(ctx, "127.0.0.1:"+s3Port); err != nil {
@@ -218,6 +240,14 @@ func Start(ctx context.Context, cfg Config) (_ *Pipeline, err error) {
 	})
 	if _, err := p.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(Bucket)}); err != nil && !alreadyOwned(err) {
 		return nil, fmt.Errorf("creating bucket %s: %w", Bucket, err)
+	}
+	if cfg.Versioned {
+		if _, err := p.S3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{
+			Bucket:                  aws.String(Bucket),
+			VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled},
+		}); err != nil {
+			return nil, fmt.Errorf("enabling versioning on bucket %s: %w", Bucket, err)
+		}
 	}
 
 	// 4. The collector, delivering its logs into the bucket.

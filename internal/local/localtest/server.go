@@ -2,6 +2,7 @@ package localtest
 
 import (
 	"net"
+	"os"
 	"os/exec"
 	"syscall"
 	"testing"
@@ -49,4 +50,13 @@ func serve(t testing.TB, name string, cmd *exec.Cmd, addr string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+func mkdirs(dirs ...string) error {
+	for _, d := range dirs {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -3,11 +3,13 @@ package localtest
 import (
 	"context"
 	"os/exec"
+	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/pmdp/pmdp/internal/local"
 )
@@ -19,17 +21,51 @@ import (
 // PMDP_VERSITYGW the test is skipped (fails when CI is set).
 func VersityGW(t testing.TB, buckets ...string) *s3.Client {
 	t.Helper()
+	return versityGW(t, false, buckets)
+}
+
+// VersionedVersityGW is VersityGW with versioning enabled on each bucket,
+// as the stack enables it on the buckets it creates: a PUT over an object
+// keeps the old version, and a DELETE without a version ID leaves a delete
+// marker as the current version.
+func VersionedVersityGW(t testing.TB, buckets ...string) *s3.Client {
+	t.Helper()
+	return versityGW(t, true, buckets)
+}
+
+func versityGW(t testing.TB, versioned bool, buckets []string) *s3.Client {
+	t.Helper()
 	bin := Tool(t, "PMDP_VERSITYGW")
 	addr := freeAddr(t)
-	cmd := exec.Command(bin, "--port", addr, "--access", local.AccessKey, "--secret", local.SecretKey, "posix", t.TempDir())
+	root := t.TempDir()
+	args := []string{"--port", addr, "--access", local.AccessKey, "--secret", local.SecretKey, "posix"}
+	if versioned {
+		// Old versions live outside the root, whose directories are buckets.
+		args = append(args, "--versioning-dir", filepath.Join(root, "versions"))
+	}
+	args = append(args, filepath.Join(root, "s3"))
+	cmd := exec.Command(bin, args...)
+	if err := mkdirs(filepath.Join(root, "s3"), filepath.Join(root, "versions")); err != nil {
+		t.Fatal(err)
+	}
 	serve(t, "versitygw", cmd, addr)
 	client := s3.New(s3.Options{
 		BaseEndpoint: aws.String("http://" + addr), UsePathStyle: true, Region: local.Region,
 		Credentials: credentials.NewStaticCredentialsProvider(local.AccessKey, local.SecretKey, ""),
 	})
+	ctx := context.Background()
 	for _, b := range buckets {
-		if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+		if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
 			t.Fatalf("creating bucket %s: %v", b, err)
+		}
+		if !versioned {
+			continue
+		}
+		if _, err := client.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{
+			Bucket:                  aws.String(b),
+			VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled},
+		}); err != nil {
+			t.Fatalf("enabling versioning on bucket %s: %v", b, err)
 		}
 	}
 	return client
