@@ -274,6 +274,12 @@ func (b *Builder) attempt(ctx context.Context, res *Result) error {
 		opts.IfNoneMatch = "*"
 	}
 	if err := b.Store.Put(ctx, b.Bucket, res.Key, body.Bytes(), opts); err != nil {
+		if !exists && errors.Is(err, objstore.ErrPreconditionFailed) {
+			// Usually another builder created it first; when every attempt
+			// ends so, the server may be counting a delete marker as an
+			// object, as versitygw does.
+			return fmt.Errorf("%w: a create-only write was refused though no rollup was found (another writer created it first, or the server counts a delete marker as an object)", err)
+		}
 		return err
 	}
 	res.Outcome, res.Rows, res.Requests, res.Other = Written, len(rows), requests, other

@@ -154,7 +154,7 @@ func TestDeleteMarkerOnVersityGW(t *testing.T) {
 
 	// The builder: refused at each attempt, nothing written.
 	res, err := b.Build(ctx, date)
-	if !errors.Is(err, objstore.ErrPreconditionFailed) || res.Attempts != 3 || !strings.Contains(err.Error(), key) {
+	if !errors.Is(err, objstore.ErrPreconditionFailed) || res.Attempts != 3 || !strings.Contains(err.Error(), key) || !strings.Contains(err.Error(), "counts a delete marker as an object") {
 		t.Errorf("Build over a delete marker = %+v, %v; want 3 attempts refused (versitygw's 412 to If-None-Match)", res, err)
 	}
 	if versions, markers := rollupVersions(t, client, date); len(versions) != 1 || markers != 1 {
