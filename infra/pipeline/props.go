@@ -175,8 +175,10 @@ type Props struct {
 	// Default: 6 hours.
 	MaxEventAge time.Duration
 
-	// AlarmTopic receives the alarms. Default: a new topic (the
-	// AlarmTopicArn output), subscribed to AlarmEmail if set.
+	// AlarmTopic receives the alarms; its policy must let
+	// cloudwatch.amazonaws.com publish (SNS's default policy does).
+	// Default: a new topic (the AlarmTopicArn output), subscribed to
+	// AlarmEmail if set, whose policy lets the account's alarms publish.
 	AlarmTopic awssns.ITopic
 	// AlarmEmail subscribes this address to the new alarm topic. Default:
 	// none, nobody is subscribed.
