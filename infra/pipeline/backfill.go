@@ -28,6 +28,10 @@ const (
 	// Map: `pmdp backfill` finds its map run by it.
 	BackfillMapName = "Process"
 
+	// resultWriterV2Flag is the feature flag under which CDK renders a
+	// Distributed Map's ResultWriterV2.
+	resultWriterV2Flag = "@aws-cdk/aws-stepfunctions:useDistributedMapResultWriterV2"
+
 	// Express child workflows end after 5 minutes, retries included.
 	expressLimit = 5 * time.Minute
 	// backfillFileTime is what summarizing a typical file takes the
@@ -90,6 +94,12 @@ func (pl *Pipeline) backfill() {
 		return
 	}
 	scope := constructs.NewConstruct(pl.Construct, jsii.String("Backfill"))
+	// Without this flag CDK renders the map's ResultWriterV2 as the
+	// version 1 writer, which was never set: no results, no FAILED_*.json,
+	// and every batch's output inline, past Step Functions' 256 KiB. An
+	// app of the user's own may lack it, and the map's context lookup
+	// walks up to here; a node takes context only before it has children.
+	scope.Node().SetContext(jsii.String(resultWriterV2Flag), true)
 	stack := awscdk.Stack_Of(pl.Construct)
 
 	// Prepare: the folder to list, and the dates to roll up by week.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/pmdp/pmdp/internal/errtest"
@@ -304,4 +305,27 @@ func TestBackfillFromContext(t *testing.T) {
 	if _, ok := def["States"].(map[string]any)["PublishReport"]; ok {
 		t.Error("a PublishReport state without PublishReport")
 	}
+}
+
+// The construct in an app of the user's own, without the project's
+// feature flags: the map still writes its results, the failed batches
+// among them, rather than returning every batch's output inline.
+func TestBackfillWithoutFeatureFlags(t *testing.T) {
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+	stack := awscdk.NewStack(app, jsii.String("Theirs"), &awscdk.StackProps{Env: testEnv})
+	New(stack, "Pipeline", &Props{Backfill: true})
+	var tm template
+	b, err := json.Marshal(assertions.Template_FromStack(stack, nil).ToJSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &tm); err != nil {
+		t.Fatal(err)
+	}
+	_, sm := tm.one(t, "AWS::StepFunctions::StateMachine")
+	writer, ok := state(t, asl(t, sm), BackfillMapName)["ResultWriter"].(map[string]any)
+	if !ok {
+		t.Fatalf("%s has no ResultWriter: Step Functions would write no results", BackfillMapName)
+	}
+	jsonEq(t, "ResultWriter's prefix", writer["Parameters"].(map[string]any)["Prefix"], BackfillResultsPrefix)
 }
