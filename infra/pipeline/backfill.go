@@ -20,9 +20,10 @@ import (
 
 // The backfill state machine's fixed parts.
 const (
-	// BackfillResultsPrefix is where, in the summary bucket, each
-	// execution's Distributed Map writes its results: the failed batches
-	// (FAILED_*.json), with their keys and errors, and the others.
+	// BackfillResultsPrefix is the key prefix, in the summary bucket, of
+	// the backfill's map results: each map run writes its own under
+	// BackfillResultsPrefix + "<map run id>/", the failed batches
+	// (FAILED_*.json) with their keys and errors, and the others.
 	BackfillResultsPrefix = "backfill/"
 	// BackfillMapName is the name, and the label, of the one Distributed
 	// Map: `pmdp backfill` finds its map run by it.
@@ -147,7 +148,8 @@ func (pl *Pipeline) backfill() {
 		ToleratedFailurePercentage: jsii.Number(float64(p.BackfillToleratedFailurePercent)),
 		ResultWriterV2: sfn.NewResultWriterV2(&sfn.ResultWriterV2Props{
 			Bucket: pl.summaryBucket,
-			Prefix: jsii.String(BackfillResultsPrefix),
+			// Step Functions adds "/<map run id>/" itself.
+			Prefix: jsii.String(strings.TrimSuffix(BackfillResultsPrefix, "/")),
 		}),
 		ResultPath: jsii.String("$.processed"),
 	})

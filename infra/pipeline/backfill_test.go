@@ -184,7 +184,8 @@ func TestBackfill(t *testing.T) {
 		"ToleratedFailurePercentage": 5,
 		"ResultWriter": map[string]any{
 			"Resource":   "arn:<Partition>:states:::s3:putObject",
-			"Parameters": map[string]any{"Bucket": "<Ref " + bucket + ">", "Prefix": "backfill/"},
+			// Step Functions writes under "backfill/<map run id>/".
+			"Parameters": map[string]any{"Bucket": "<Ref " + bucket + ">", "Prefix": "backfill"},
 		},
 		"ItemProcessor": map[string]any{
 			"ProcessorConfig": map[string]any{"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
@@ -327,5 +328,5 @@ func TestBackfillWithoutFeatureFlags(t *testing.T) {
 	if !ok {
 		t.Fatalf("%s has no ResultWriter: Step Functions would write no results", BackfillMapName)
 	}
-	jsonEq(t, "ResultWriter's prefix", writer["Parameters"].(map[string]any)["Prefix"], BackfillResultsPrefix)
+	jsonEq(t, "ResultWriter's prefix", writer["Parameters"].(map[string]any)["Prefix"], "backfill")
 }
