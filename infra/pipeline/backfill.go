@@ -71,6 +71,11 @@ func (p Props) validateBackfill() []error {
 	if c := p.BackfillConcurrency; c < 1 || c > MaxBackfillConcurrency {
 		add("BackfillConcurrency %d: must be from 1 to %d", c, MaxBackfillConcurrency)
 	}
+	// The batches beyond the function's reservation would only be
+	// throttled, and after their retries count as failed.
+	if r, c := p.ReservedConcurrency, p.BackfillConcurrency; r > 0 && c > r {
+		add("BackfillConcurrency %d exceeds ReservedConcurrency %d: the batches beyond it would be throttled until they fail; lower BackfillConcurrency to at most %d", c, r, r)
+	}
 	if f := p.BackfillToleratedFailurePercent; f < 0 || f > 100 {
 		add("BackfillToleratedFailurePercent %d: must be from 0 to 100", f)
 	}

@@ -50,7 +50,13 @@ func TestValidateBackfill(t *testing.T) {
 		{"summaries under the results", Props{Backfill: true, SummaryPrefix: "backfill/summaries/"},
 			[]string{`SummaryPrefix "backfill/summaries/" overlaps "backfill/"`}},
 		{"rollups over the results", Props{Backfill: true, RollupPrefix: "b/"}, nil},
-		{"without the backfill, no such check", Props{SummaryPrefix: "backfill/summaries/", BackfillConcurrency: -1}, nil},
+		{"as many as reserved", Props{Backfill: true, ReservedConcurrency: 40, BackfillConcurrency: 40}, nil},
+		{"more than reserved", Props{Backfill: true, ReservedConcurrency: 40, BackfillConcurrency: 41},
+			[]string{"BackfillConcurrency 41 exceeds ReservedConcurrency 40"}},
+		{"the default, more than reserved", Props{Backfill: true, ReservedConcurrency: 10},
+			[]string{"BackfillConcurrency 100 exceeds ReservedConcurrency 10"}},
+		{"no reservation, no cap", Props{Backfill: true, BackfillConcurrency: 10000}, nil},
+		{"without the backfill, no such check", Props{SummaryPrefix: "backfill/summaries/", BackfillConcurrency: -1, ReservedConcurrency: 10}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -221,10 +221,11 @@ type Props struct {
 	// BackfillConcurrency is how many batches run at once, each one
 	// invocation of the function, 1 to 10,000 (the Distributed Map's
 	// most). They share the account's Lambda concurrency (1,000 by
-	// default) with the live pipeline, and ReservedConcurrency caps them
-	// too (a throttled batch waits and retries). At 0.3 s a file, 100
-	// process about 330 files a second: a year of logs from two nodes in
-	// about 11 minutes. Default: 100.
+	// default) with the live pipeline (a throttled batch waits and
+	// retries, 8 times at most), and may not exceed ReservedConcurrency
+	// when that is set. At 0.3 s a file, 100 process about 330 files a
+	// second: a year of logs from two nodes in about 11 minutes.
+	// Default: 100.
 	BackfillConcurrency int
 	// BackfillToleratedFailurePercent is the share of listed files, 0 to
 	// 100, whose batches may fail (after their retries) before the
