@@ -189,7 +189,7 @@ func TestBackfill(t *testing.T) {
 		"MaxConcurrency":             40,
 		"ToleratedFailurePercentage": 5,
 		"ResultWriter": map[string]any{
-			"Resource":   "arn:<Partition>:states:::s3:putObject",
+			"Resource": "arn:<Partition>:states:::s3:putObject",
 			// Step Functions writes under "backfill/<map run id>/".
 			"Parameters": map[string]any{"Bucket": "<Ref " + bucket + ">", "Prefix": "backfill"},
 		},
