@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/errtest"
 )
 
@@ -203,6 +205,8 @@ func TestBackfill(t *testing.T) {
 		},
 	})
 
+	checkBatchContract(t, state(t, def, "Prepare"), process, "<Ref "+bucket+">")
+
 	rollUp := state(t, def, "RollUp")
 	for field, want := range map[string]any{
 		"ItemsPath": "$.weeks", "MaxConcurrency": 10, "ResultPath": nil, "Next": "PublishReport",
@@ -335,4 +339,86 @@ func TestBackfillWithoutFeatureFlags(t *testing.T) {
 		t.Fatalf("%s has no ResultWriter: Step Functions would write no results", BackfillMapName)
 	}
 	jsonEq(t, "ResultWriter's prefix", writer["Parameters"].(map[string]any)["Prefix"], "backfill")
+}
+
+// checkBatchContract runs an execution's input through the Prepare and
+// Process states' parameters, as Step Functions would, and decodes the
+// batch a child workflow gets as the function does: the key names the
+// state machine writes must be contract's.
+func checkBatchContract(t *testing.T, prepare, process map[string]any, bucketRef string) {
+	t.Helper()
+	in, err := contract.NewBackfillInput("2025-03-30", "2025-04-02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var input map[string]any
+	b, _ := json.Marshal(in)
+	json.Unmarshal(b, &input)
+	const key = "alb's/AWSLogs/123456789012/elasticloadbalancing/us-east-1/2025/03/31/x.log.gz"
+	mapInput := fillParameters(t, prepare["Parameters"], input, nil)
+	item := map[string]any{"Key": key, "Size": 1234, "ETag": `"0"`}
+	mapContext := map[string]any{"Map": map[string]any{"Item": map[string]any{"Index": 0, "Value": item}}}
+	batchInput := fillParameters(t, process["ItemBatcher"].(map[string]any)["BatchInput"], mapInput, nil)
+	if batchInput["bucket"] == bucketRef {
+		batchInput["bucket"] = "my-log-bucket"
+	}
+	batch, _ := json.Marshal(map[string]any{
+		"Items":      []any{fillParameters(t, process["ItemSelector"], mapInput, mapContext)},
+		"BatchInput": batchInput,
+	})
+
+	var got contract.BackfillBatch
+	dec := json.NewDecoder(bytes.NewReader(batch))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&got); err != nil {
+		t.Fatalf("a batch as the state machine builds it, %s: %v", batch, err)
+	}
+	if err := got.BatchInput.Validate(); err != nil {
+		t.Errorf("a batch as the state machine builds it, %s: %v", batch, err)
+	}
+	if len(got.Items) != 1 || got.Items[0].Key != key || !got.BatchInput.Covers(key) || got.BatchInput.Bucket != "my-log-bucket" {
+		t.Errorf("a batch as the state machine builds it, %s, decodes to %+v: want the key %s, covered, in my-log-bucket", batch, got, key)
+	}
+}
+
+// fillParameters is what Step Functions makes of a state's Parameters,
+// ItemSelector or BatchInput for input and the context object: a field
+// whose name ends in ".$" takes the value at its path. Intrinsic
+// functions are left as written.
+func fillParameters(t *testing.T, parameters any, input, context map[string]any) map[string]any {
+	t.Helper()
+	out := map[string]any{}
+	for name, value := range parameters.(map[string]any) {
+		field, isPath := strings.CutSuffix(name, ".$")
+		if !isPath {
+			out[name] = value
+			continue
+		}
+		path := value.(string)
+		var v any
+		switch {
+		case strings.HasPrefix(path, "$$."):
+			v = lookup(t, context, strings.TrimPrefix(path, "$$."))
+		case strings.HasPrefix(path, "$."):
+			v = lookup(t, input, strings.TrimPrefix(path, "$."))
+		default:
+			v = path
+		}
+		out[field] = v
+	}
+	return out
+}
+
+// lookup follows a dotted path of field names in v.
+func lookup(t *testing.T, v map[string]any, path string) any {
+	t.Helper()
+	var cur any = v
+	for name := range strings.SplitSeq(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok || m[name] == nil {
+			t.Fatalf("no %s in %v", path, v)
+		}
+		cur = m[name]
+	}
+	return cur
 }
