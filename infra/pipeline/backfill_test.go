@@ -138,9 +138,10 @@ var retries = []any{
 
 // The state machine: list the range's folder, process it in batches of
 // Express children with bounded concurrency and tolerance, record the
-// results under backfill/, then rebuild every date's rollups, a week per
-// invocation, even after a failure, publish the report once, and fail if
-// the map did. Its role may do exactly that.
+// results under backfill/, then, once the map has succeeded, rebuild
+// every date's rollups, a week per invocation, and publish the report
+// once; a failed map fails the execution before the rollups. Its role
+// may do exactly that.
 func TestBackfill(t *testing.T) {
 	tm := synth(t, &Props{Backfill: true, PublishReport: true, FunctionTimeout: 2 * time.Minute, LogPrefix: "alb's",
 		BackfillConcurrency: 40, BackfillToleratedFailurePercent: 5}).template

@@ -213,9 +213,10 @@ type Props struct {
 	// every date of the range (see the README's "The backfill state
 	// machine"). It costs nothing while unused. At list prices (us-east-1,
 	// 2026), a year of logs from two load balancer nodes (210,000 files)
-	// costs about $2 per run: Lambda $0.85 (0.3 s a file at 1 GB), summary
-	// PUTs $1.15, GETs $0.08, Express children under $0.10, the Standard
-	// parent's transitions ($25 per million, about 200 here) $0.01.
+	// costs about $2.20 per run: Lambda $0.84 (0.3 s a file at 1 GB),
+	// summary PUTs $1.05, GETs $0.17 (of the logs, and of the summaries
+	// for the rollups), Express children $0.07, the Standard parent's
+	// transitions ($25 per million, a few hundred here) $0.01.
 	// Default: false, no state machine.
 	Backfill bool
 	// BackfillConcurrency is how many batches run at once, each one
@@ -230,12 +231,14 @@ type Props struct {
 	// BackfillToleratedFailurePercent is the share of listed files, 0 to
 	// 100, whose batches may fail (after their retries) before the
 	// Distributed Map stops and the execution fails; a failed batch
-	// counts all its files. Either way the rollups of the range are
-	// rebuilt from what succeeded, and the failed batches are listed in
-	// the summary bucket under backfill/. Default: 0: any failure fails
-	// the execution, so that it shows and can be redriven; a tolerated
-	// failure leaves an execution that succeeded, whose failed files must
-	// be reprocessed by hand.
+	// counts all its files. Within the tolerance, the rollups of the
+	// range are then rebuilt from what succeeded; beyond it, the execution
+	// fails before the rollups, so that a redrive reruns the failed
+	// batches and then rolls up. Either way the failed batches are listed
+	// in the summary bucket under backfill/<map run id>/. Default: 0: any
+	// failure fails the execution, so that it shows and can be redriven;
+	// a tolerated failure leaves an execution that succeeded, whose
+	// failed files must be reprocessed by hand.
 	BackfillToleratedFailurePercent int
 }
 
