@@ -33,6 +33,10 @@ const (
 	// Distributed Map's ResultWriterV2.
 	resultWriterV2Flag = "@aws-cdk/aws-stepfunctions:useDistributedMapResultWriterV2"
 
+	// backfillComment is the state machine's description, in its
+	// definition.
+	backfillComment = `pmdp backfill: summarize again every access log of a range of delivery dates, then rebuild their rollups. Input: {"from":"YYYY-MM-DD","to":"YYYY-MM-DD","datePrefix":…,"dates":[…]} (pmdp backfill writes it)`
+
 	// Express child workflows end after 5 minutes, retries included.
 	expressLimit = 5 * time.Minute
 	// backfillFileTime is what summarizing a typical file takes the
@@ -198,8 +202,12 @@ func (pl *Pipeline) backfill() {
 	// The definition is rendered here rather than by the state machine,
 	// whose grant pass would attach a policy of CDK's own to the role
 	// (ignored, but still checked by cdk-nag).
+	// The state machine's Comment goes into the definition here too: a
+	// body given as a string keeps none of the state machine's props.
 	graph := sfn.NewStateGraph(definition.StartState(), jsii.String("pmdp backfill"))
-	body := sfn.DefinitionBody_FromString(stack.ToJsonString(graph.ToGraphJson(sfn.QueryLanguage_JSON_PATH), nil))
+	graphJSON := graph.ToGraphJson(sfn.QueryLanguage_JSON_PATH)
+	(*graphJSON)["Comment"] = backfillComment
+	body := sfn.DefinitionBody_FromString(stack.ToJsonString(graphJSON, nil))
 
 	role := awsiam.NewRole(scope, jsii.String("Role"), &awsiam.RoleProps{
 		AssumedBy: awsiam.NewServicePrincipal(jsii.String("states.amazonaws.com"), &awsiam.ServicePrincipalOpts{
@@ -212,7 +220,6 @@ func (pl *Pipeline) backfill() {
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
 	machine := sfn.NewStateMachine(scope, jsii.String("StateMachine"), &sfn.StateMachineProps{
-		Comment:          jsii.String("pmdp backfill: summarize again every access log of a range of delivery dates, then rebuild their rollups. Input: {\"from\":\"YYYY-MM-DD\",\"to\":\"YYYY-MM-DD\",\"datePrefix\":…,\"dates\":[…]} (pmdp backfill writes it)"),
 		DefinitionBody:   body,
 		StateMachineType: sfn.StateMachineType_STANDARD,
 		Role:             role.WithoutPolicyUpdates(nil),

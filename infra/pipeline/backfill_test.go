@@ -155,6 +155,9 @@ func TestBackfill(t *testing.T) {
 	if def["StartAt"] != "Prepare" {
 		t.Errorf("StartAt %v", def["StartAt"])
 	}
+	if c, _ := def["Comment"].(string); !strings.HasPrefix(c, "pmdp backfill: summarize again every access log of a range of delivery dates") {
+		t.Errorf("the definition's Comment is %q", c)
+	}
 	jsonEq(t, "Prepare", state(t, def, "Prepare")["Parameters"], map[string]any{
 		"from.$": "$.from", "to.$": "$.to",
 		"prefix.$": `States.Format('alb\'s/AWSLogs/123456789012/elasticloadbalancing/us-east-1/{}', $.datePrefix)`,
