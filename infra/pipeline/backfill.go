@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	sfn "github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctionstasks"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -83,12 +84,39 @@ func (p Props) validateBackfill() []error {
 	if f := p.BackfillToleratedFailurePercent; f < 0 || f > 100 {
 		add("BackfillToleratedFailurePercent %d: must be from 0 to 100", f)
 	}
+	if b := p.SummaryBucket; b != nil {
+		errs = append(errs, resultBucketElsewhere(b)...)
+	}
 	// The function refuses keys under these prefixes; the results must
 	// stay apart from what it reads and writes.
 	for _, prefix := range []struct{ name, value string }{{"SummaryPrefix", p.SummaryPrefix}, {"RollupPrefix", p.RollupPrefix}} {
 		if strings.HasPrefix(prefix.value, BackfillResultsPrefix) || strings.HasPrefix(BackfillResultsPrefix, prefix.value) {
 			add("%s %q overlaps %q, where the backfill writes its results", prefix.name, prefix.value, BackfillResultsPrefix)
 		}
+	}
+	return errs
+}
+
+// resultBucketElsewhere reports a bucket known to be in another account
+// or region than its stack, as a bucket imported with its attributes may
+// be: Step Functions writes a map's results only to a bucket of the
+// state machine's account and region. What a token stands for is left
+// to deployment.
+func resultBucketElsewhere(bucket awss3.IBucket) []error {
+	var errs []error
+	stack := awscdk.Stack_Of(bucket)
+	for _, where := range []struct {
+		what          string
+		bucket, stack *string
+	}{
+		{"account", bucket.Env().Account, stack.Account()},
+		{"region", bucket.Env().Region, stack.Region()},
+	} {
+		if *awscdk.Token_IsUnresolved(where.bucket) || *awscdk.Token_IsUnresolved(where.stack) || *where.bucket == *where.stack {
+			continue
+		}
+		errs = append(errs, fmt.Errorf("SummaryBucket is in %s %s, the stack in %s: with Backfill, Step Functions writes the map's results only to a bucket of the state machine's %s",
+			where.what, *where.bucket, *where.stack, where.what))
 	}
 	return errs
 }

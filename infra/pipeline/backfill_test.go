@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/pmdp/pmdp/internal/contract"
@@ -63,6 +64,42 @@ func TestValidateBackfill(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.props.Validate()
+			if tt.wantErr == nil {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			errtest.Mentions(t, err, tt.wantErr...)
+		})
+	}
+}
+
+// With Backfill, the summary bucket receives the map's results, which
+// Step Functions writes only in the state machine's account and region: a
+// bucket imported from elsewhere is refused, when its attributes say so.
+func TestValidateBackfillSummaryBucket(t *testing.T) {
+	tests := []struct {
+		name    string
+		attrs   awss3.BucketAttributes
+		wantErr []string
+	}{
+		{"named only: the stack's", awss3.BucketAttributes{}, nil},
+		{"the stack's region and account", awss3.BucketAttributes{Region: jsii.String("us-east-1"), Account: jsii.String("123456789012")}, nil},
+		{"another region", awss3.BucketAttributes{Region: jsii.String("eu-west-1")},
+			[]string{"SummaryBucket is in region eu-west-1, the stack in us-east-1: with Backfill"}},
+		{"another account", awss3.BucketAttributes{Account: jsii.String("210987654321")},
+			[]string{"SummaryBucket is in account 210987654321, the stack in 123456789012"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Test"), &awscdk.StackProps{Env: testEnv})
+			tt.attrs.BucketName = jsii.String("reports")
+			bucket := awss3.Bucket_FromBucketAttributes(stack, jsii.String("Reports"), &tt.attrs)
+			if err := (&Props{SummaryBucket: bucket}).Validate(); err != nil {
+				t.Fatalf("without Backfill: %v", err)
+			}
+			err := (&Props{SummaryBucket: bucket, Backfill: true}).Validate()
 			if tt.wantErr == nil {
 				if err != nil {
 					t.Fatalf("unexpected error: %v", err)

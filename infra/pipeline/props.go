@@ -103,7 +103,11 @@ type Props struct {
 	// summaries outlive the stack.
 	RemovalPolicy awscdk.RemovalPolicy
 
-	// SummaryBucket receives the summaries. Default: the log bucket.
+	// SummaryBucket receives the summaries. With Backfill it also
+	// receives the map's results, which Step Functions writes only to a
+	// bucket in the state machine's account and region (elsewhere the
+	// execution fails with States.ResultWriterFailed): the bucket must be
+	// in the stack's. Default: the log bucket.
 	SummaryBucket awss3.IBucket
 	// SummaryPrefix starts every summary key; it must end in "/".
 	// Default: "summaries/".
