@@ -99,8 +99,10 @@ type Props struct {
 	// RawLogExpirationDays deletes raw access logs this many days after
 	// delivery; summaries are kept. Default: 90.
 	RawLogExpirationDays int
-	// RemovalPolicy of a created log bucket. Default: RETAIN, so logs and
-	// summaries outlive the stack.
+	// RemovalPolicy of a created log bucket and of Athena's results
+	// bucket. With DESTROY, CloudFormation deletes them only once they
+	// are empty, every version included: nothing here empties them.
+	// Default: RETAIN, so logs and summaries outlive the stack.
 	RemovalPolicy awscdk.RemovalPolicy
 
 	// SummaryBucket receives the summaries. With Backfill it also
