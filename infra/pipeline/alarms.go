@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/jsii-runtime-go"
@@ -31,6 +32,7 @@ func (pl *Pipeline) alarms() {
 			DisplayName: jsii.String("pmdp alarms"),
 			EnforceSSL:  jsii.Bool(true),
 		})
+		allowAlarms(topic)
 		if p.AlarmEmail != "" {
 			topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(p.AlarmEmail), nil))
 		}
@@ -56,6 +58,28 @@ func (pl *Pipeline) alarms() {
 	for _, a := range alarms {
 		a.AddAlarmAction(awscloudwatchactions.NewSnsAction(pl.alarmTopic))
 	}
+}
+
+// allowAlarms lets this account's CloudWatch alarms publish to topic.
+// EnforceSSL gives the topic a policy of its own, which replaces SNS's
+// default one, the one that let the account's alarms publish: without
+// this statement, every alarm action would fail.
+func allowAlarms(topic awssns.Topic) {
+	stack := awscdk.Stack_Of(topic)
+	alarms := stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"),
+		ResourceName: jsii.String("*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+	})
+	topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowAlarms"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  &[]*string{topic.TopicArn()},
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
+			"ArnLike":      map[string]any{"aws:SourceArn": alarms},
+		},
+	}))
 }
 
 // anyAlarm fires when metric is 1 or more in a period; a period with no

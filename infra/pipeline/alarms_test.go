@@ -35,6 +35,9 @@ func TestHeartbeatAlarm(t *testing.T) {
 	if n := len(tm.resources("AWS::CloudWatch::Alarm")); n != 3 {
 		t.Errorf("%d alarms, want 3", n)
 	}
+	if n := len(tm.resources("AWS::SNS::TopicPolicy")); n != 0 {
+		t.Errorf("%d topic policies: the topic passed in is its owner's", n)
+	}
 	if heartbeat == nil {
 		t.Fatalf("no alarm on the function's metrics (namespace %s)", handler.MetricNamespace)
 	}
@@ -69,7 +72,25 @@ func TestAlarmsAlwaysHaveATopic(t *testing.T) {
 		jsonEq(t, id+" actions", props(a)["AlarmActions"], []any{ref(topicID)})
 	}
 	_, policy := tm.one(t, "AWS::SNS::TopicPolicy")
-	if doc, _ := json.Marshal(props(policy)); !strings.Contains(string(doc), `"aws:SecureTransport":"false"`) {
+	jsonEq(t, "topic policy's topics", props(policy)["Topics"], []any{ref(topicID)})
+	statements := props(policy)["PolicyDocument"].(map[string]any)["Statement"].([]any)
+	if doc, _ := json.Marshal(statements); !strings.Contains(string(doc), `"aws:SecureTransport":"false"`) {
 		t.Errorf("topic policy does not deny plain HTTP: %s", doc)
 	}
+	// The topic's policy replaces SNS's default one, which let the
+	// account's alarms publish: it must say so itself.
+	var allow []any
+	for _, s := range statements {
+		if s.(map[string]any)["Effect"] == "Allow" {
+			allow = append(allow, s)
+		}
+	}
+	jsonEq(t, "topic policy's allow statements", allow, []any{map[string]any{
+		"Sid": "AllowAlarms", "Effect": "Allow", "Action": "sns:Publish", "Resource": ref(topicID),
+		"Principal": map[string]any{"Service": "cloudwatch.amazonaws.com"},
+		"Condition": map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": "123456789012"},
+			"ArnLike":      map[string]any{"aws:SourceArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:*"},
+		},
+	}})
 }

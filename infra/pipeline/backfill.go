@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	sfn "github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctionstasks"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -20,13 +21,22 @@ import (
 
 // The backfill state machine's fixed parts.
 const (
-	// BackfillResultsPrefix is where, in the summary bucket, each
-	// execution's Distributed Map writes its results: the failed batches
-	// (FAILED_*.json), with their keys and errors, and the others.
+	// BackfillResultsPrefix is the key prefix, in the summary bucket, of
+	// the backfill's map results: each map run writes its own under
+	// BackfillResultsPrefix + "<map run id>/", the failed batches
+	// (FAILED_*.json) with their keys and errors, and the others.
 	BackfillResultsPrefix = "backfill/"
 	// BackfillMapName is the name, and the label, of the one Distributed
 	// Map: `pmdp backfill` finds its map run by it.
 	BackfillMapName = "Process"
+
+	// resultWriterV2Flag is the feature flag under which CDK renders a
+	// Distributed Map's ResultWriterV2.
+	resultWriterV2Flag = "@aws-cdk/aws-stepfunctions:useDistributedMapResultWriterV2"
+
+	// backfillComment is the state machine's description, in its
+	// definition.
+	backfillComment = `pmdp backfill: summarize again every access log of a range of delivery dates, then rebuild their rollups. Input: {"from":"YYYY-MM-DD","to":"YYYY-MM-DD","datePrefix":…,"dates":[…]} (pmdp backfill writes it)`
 
 	// Express child workflows end after 5 minutes, retries included.
 	expressLimit = 5 * time.Minute
@@ -66,8 +76,16 @@ func (p Props) validateBackfill() []error {
 	if c := p.BackfillConcurrency; c < 1 || c > MaxBackfillConcurrency {
 		add("BackfillConcurrency %d: must be from 1 to %d", c, MaxBackfillConcurrency)
 	}
+	// The batches beyond the function's reservation would only be
+	// throttled, and after their retries count as failed.
+	if r, c := p.ReservedConcurrency, p.BackfillConcurrency; r > 0 && c > r {
+		add("BackfillConcurrency %d exceeds ReservedConcurrency %d: the batches beyond it would be throttled until they fail; lower BackfillConcurrency to at most %d", c, r, r)
+	}
 	if f := p.BackfillToleratedFailurePercent; f < 0 || f > 100 {
 		add("BackfillToleratedFailurePercent %d: must be from 0 to 100", f)
+	}
+	if b := p.SummaryBucket; b != nil {
+		errs = append(errs, resultBucketElsewhere(b)...)
 	}
 	// The function refuses keys under these prefixes; the results must
 	// stay apart from what it reads and writes.
@@ -75,6 +93,30 @@ func (p Props) validateBackfill() []error {
 		if strings.HasPrefix(prefix.value, BackfillResultsPrefix) || strings.HasPrefix(BackfillResultsPrefix, prefix.value) {
 			add("%s %q overlaps %q, where the backfill writes its results", prefix.name, prefix.value, BackfillResultsPrefix)
 		}
+	}
+	return errs
+}
+
+// resultBucketElsewhere reports a bucket known to be in another account
+// or region than its stack, as a bucket imported with its attributes may
+// be: Step Functions writes a map's results only to a bucket of the
+// state machine's account and region. What a token stands for is left
+// to deployment.
+func resultBucketElsewhere(bucket awss3.IBucket) []error {
+	var errs []error
+	stack := awscdk.Stack_Of(bucket)
+	for _, where := range []struct {
+		what          string
+		bucket, stack *string
+	}{
+		{"account", bucket.Env().Account, stack.Account()},
+		{"region", bucket.Env().Region, stack.Region()},
+	} {
+		if *awscdk.Token_IsUnresolved(where.bucket) || *awscdk.Token_IsUnresolved(where.stack) || *where.bucket == *where.stack {
+			continue
+		}
+		errs = append(errs, fmt.Errorf("SummaryBucket is in %s %s, the stack in %s: with Backfill, Step Functions writes the map's results only to a bucket of the state machine's %s",
+			where.what, *where.bucket, *where.stack, where.what))
 	}
 	return errs
 }
@@ -90,6 +132,12 @@ func (pl *Pipeline) backfill() {
 		return
 	}
 	scope := constructs.NewConstruct(pl.Construct, jsii.String("Backfill"))
+	// Without this flag CDK renders the map's ResultWriterV2 as the
+	// version 1 writer, which was never set: no results, no FAILED_*.json,
+	// and every batch's output inline, past Step Functions' 256 KiB. An
+	// app of the user's own may lack it, and the map's context lookup
+	// walks up to here; a node takes context only before it has children.
+	scope.Node().SetContext(jsii.String(resultWriterV2Flag), true)
 	stack := awscdk.Stack_Of(pl.Construct)
 
 	// Prepare: the folder to list, and the dates to roll up by week.
@@ -137,7 +185,8 @@ func (pl *Pipeline) backfill() {
 		ToleratedFailurePercentage: jsii.Number(float64(p.BackfillToleratedFailurePercent)),
 		ResultWriterV2: sfn.NewResultWriterV2(&sfn.ResultWriterV2Props{
 			Bucket: pl.summaryBucket,
-			Prefix: jsii.String(BackfillResultsPrefix),
+			// Step Functions adds "/<map run id>/" itself.
+			Prefix: jsii.String(strings.TrimSuffix(BackfillResultsPrefix, "/")),
 		}),
 		ResultPath: jsii.String("$.processed"),
 	})
@@ -181,8 +230,12 @@ func (pl *Pipeline) backfill() {
 	// The definition is rendered here rather than by the state machine,
 	// whose grant pass would attach a policy of CDK's own to the role
 	// (ignored, but still checked by cdk-nag).
+	// The state machine's Comment goes into the definition here too: a
+	// body given as a string keeps none of the state machine's props.
 	graph := sfn.NewStateGraph(definition.StartState(), jsii.String("pmdp backfill"))
-	body := sfn.DefinitionBody_FromString(stack.ToJsonString(graph.ToGraphJson(sfn.QueryLanguage_JSON_PATH), nil))
+	graphJSON := graph.ToGraphJson(sfn.QueryLanguage_JSON_PATH)
+	(*graphJSON)["Comment"] = backfillComment
+	body := sfn.DefinitionBody_FromString(stack.ToJsonString(graphJSON, nil))
 
 	role := awsiam.NewRole(scope, jsii.String("Role"), &awsiam.RoleProps{
 		AssumedBy: awsiam.NewServicePrincipal(jsii.String("states.amazonaws.com"), &awsiam.ServicePrincipalOpts{
@@ -195,7 +248,6 @@ func (pl *Pipeline) backfill() {
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
 	machine := sfn.NewStateMachine(scope, jsii.String("StateMachine"), &sfn.StateMachineProps{
-		Comment:          jsii.String("pmdp backfill: summarize again every access log of a range of delivery dates, then rebuild their rollups. Input: {\"from\":\"YYYY-MM-DD\",\"to\":\"YYYY-MM-DD\",\"datePrefix\":…,\"dates\":[…]} (pmdp backfill writes it)"),
 		DefinitionBody:   body,
 		StateMachineType: sfn.StateMachineType_STANDARD,
 		Role:             role.WithoutPolicyUpdates(nil),
@@ -263,6 +315,12 @@ func (pl *Pipeline) childWorkflowPolicy(scope constructs.Construct, role awsiam.
 				Sid: jsii.String("WatchChildWorkflows"), Actions: jsii.Strings("states:DescribeExecution", "states:StopExecution"),
 				Resources: &[]*string{children},
 			}),
+			// A redriven map run reruns Express children with
+			// StartExecution (above), so this may go unused. It stays
+			// because Step Functions' guide to redriving a map run asks
+			// for it whatever the children's type, CDK's own grant gives
+			// it too, and its absence would show only in a failed
+			// redrive on AWS, which no test here can run.
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Sid: jsii.String("RedriveChildWorkflows"), Actions: jsii.Strings("states:RedriveExecution"),
 				Resources: &[]*string{mapRuns},

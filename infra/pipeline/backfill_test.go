@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -8,8 +9,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/pmdp/pmdp/internal/contract"
 	"github.com/pmdp/pmdp/internal/errtest"
 )
 
@@ -49,11 +53,53 @@ func TestValidateBackfill(t *testing.T) {
 		{"summaries under the results", Props{Backfill: true, SummaryPrefix: "backfill/summaries/"},
 			[]string{`SummaryPrefix "backfill/summaries/" overlaps "backfill/"`}},
 		{"rollups over the results", Props{Backfill: true, RollupPrefix: "b/"}, nil},
-		{"without the backfill, no such check", Props{SummaryPrefix: "backfill/summaries/", BackfillConcurrency: -1}, nil},
+		{"as many as reserved", Props{Backfill: true, ReservedConcurrency: 40, BackfillConcurrency: 40}, nil},
+		{"more than reserved", Props{Backfill: true, ReservedConcurrency: 40, BackfillConcurrency: 41},
+			[]string{"BackfillConcurrency 41 exceeds ReservedConcurrency 40"}},
+		{"the default, more than reserved", Props{Backfill: true, ReservedConcurrency: 10},
+			[]string{"BackfillConcurrency 100 exceeds ReservedConcurrency 10"}},
+		{"no reservation, no cap", Props{Backfill: true, BackfillConcurrency: 10000}, nil},
+		{"without the backfill, no such check", Props{SummaryPrefix: "backfill/summaries/", BackfillConcurrency: -1, ReservedConcurrency: 10}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.props.Validate()
+			if tt.wantErr == nil {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			errtest.Mentions(t, err, tt.wantErr...)
+		})
+	}
+}
+
+// With Backfill, the summary bucket receives the map's results, which
+// Step Functions writes only in the state machine's account and region: a
+// bucket imported from elsewhere is refused, when its attributes say so.
+func TestValidateBackfillSummaryBucket(t *testing.T) {
+	tests := []struct {
+		name    string
+		attrs   awss3.BucketAttributes
+		wantErr []string
+	}{
+		{"named only: the stack's", awss3.BucketAttributes{}, nil},
+		{"the stack's region and account", awss3.BucketAttributes{Region: jsii.String("us-east-1"), Account: jsii.String("123456789012")}, nil},
+		{"another region", awss3.BucketAttributes{Region: jsii.String("eu-west-1")},
+			[]string{"SummaryBucket is in region eu-west-1, the stack in us-east-1: with Backfill"}},
+		{"another account", awss3.BucketAttributes{Account: jsii.String("210987654321")},
+			[]string{"SummaryBucket is in account 210987654321, the stack in 123456789012"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Test"), &awscdk.StackProps{Env: testEnv})
+			tt.attrs.BucketName = jsii.String("reports")
+			bucket := awss3.Bucket_FromBucketAttributes(stack, jsii.String("Reports"), &tt.attrs)
+			if err := (&Props{SummaryBucket: bucket}).Validate(); err != nil {
+				t.Fatalf("without Backfill: %v", err)
+			}
+			err := (&Props{SummaryBucket: bucket, Backfill: true}).Validate()
 			if tt.wantErr == nil {
 				if err != nil {
 					t.Fatalf("unexpected error: %v", err)
@@ -129,9 +175,10 @@ var retries = []any{
 
 // The state machine: list the range's folder, process it in batches of
 // Express children with bounded concurrency and tolerance, record the
-// results under backfill/, then rebuild every date's rollups, a week per
-// invocation, even after a failure, publish the report once, and fail if
-// the map did. Its role may do exactly that.
+// results under backfill/, then, once the map has succeeded, rebuild
+// every date's rollups, a week per invocation, and publish the report
+// once; a failed map fails the execution before the rollups. Its role
+// may do exactly that.
 func TestBackfill(t *testing.T) {
 	tm := synth(t, &Props{Backfill: true, PublishReport: true, FunctionTimeout: 2 * time.Minute, LogPrefix: "alb's",
 		BackfillConcurrency: 40, BackfillToleratedFailurePercent: 5}).template
@@ -144,6 +191,9 @@ func TestBackfill(t *testing.T) {
 	def := asl(t, sm)
 	if def["StartAt"] != "Prepare" {
 		t.Errorf("StartAt %v", def["StartAt"])
+	}
+	if c, _ := def["Comment"].(string); !strings.HasPrefix(c, "pmdp backfill: summarize again every access log of a range of delivery dates") {
+		t.Errorf("the definition's Comment is %q", c)
 	}
 	jsonEq(t, "Prepare", state(t, def, "Prepare")["Parameters"], map[string]any{
 		"from.$": "$.from", "to.$": "$.to",
@@ -182,8 +232,9 @@ func TestBackfill(t *testing.T) {
 		"MaxConcurrency":             40,
 		"ToleratedFailurePercentage": 5,
 		"ResultWriter": map[string]any{
-			"Resource":   "arn:<Partition>:states:::s3:putObject",
-			"Parameters": map[string]any{"Bucket": "<Ref " + bucket + ">", "Prefix": "backfill/"},
+			"Resource": "arn:<Partition>:states:::s3:putObject",
+			// Step Functions writes under "backfill/<map run id>/".
+			"Parameters": map[string]any{"Bucket": "<Ref " + bucket + ">", "Prefix": "backfill"},
 		},
 		"ItemProcessor": map[string]any{
 			"ProcessorConfig": map[string]any{"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
@@ -194,6 +245,8 @@ func TestBackfill(t *testing.T) {
 			}},
 		},
 	})
+
+	checkBatchContract(t, state(t, def, "Prepare"), process, "<Ref "+bucket+">")
 
 	rollUp := state(t, def, "RollUp")
 	for field, want := range map[string]any{
@@ -304,4 +357,109 @@ func TestBackfillFromContext(t *testing.T) {
 	if _, ok := def["States"].(map[string]any)["PublishReport"]; ok {
 		t.Error("a PublishReport state without PublishReport")
 	}
+}
+
+// The construct in an app of the user's own, without the project's
+// feature flags: the map still writes its results, the failed batches
+// among them, rather than returning every batch's output inline.
+func TestBackfillWithoutFeatureFlags(t *testing.T) {
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+	stack := awscdk.NewStack(app, jsii.String("Theirs"), &awscdk.StackProps{Env: testEnv})
+	New(stack, "Pipeline", &Props{Backfill: true})
+	var tm template
+	b, err := json.Marshal(assertions.Template_FromStack(stack, nil).ToJSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &tm); err != nil {
+		t.Fatal(err)
+	}
+	_, sm := tm.one(t, "AWS::StepFunctions::StateMachine")
+	writer, ok := state(t, asl(t, sm), BackfillMapName)["ResultWriter"].(map[string]any)
+	if !ok {
+		t.Fatalf("%s has no ResultWriter: Step Functions would write no results", BackfillMapName)
+	}
+	jsonEq(t, "ResultWriter's prefix", writer["Parameters"].(map[string]any)["Prefix"], "backfill")
+}
+
+// checkBatchContract runs an execution's input through the Prepare and
+// Process states' parameters, as Step Functions would, and decodes the
+// batch a child workflow gets as the function does: the key names the
+// state machine writes must be contract's.
+func checkBatchContract(t *testing.T, prepare, process map[string]any, bucketRef string) {
+	t.Helper()
+	in, err := contract.NewBackfillInput("2025-03-30", "2025-04-02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var input map[string]any
+	b, _ := json.Marshal(in)
+	json.Unmarshal(b, &input)
+	const key = "alb's/AWSLogs/123456789012/elasticloadbalancing/us-east-1/2025/03/31/x.log.gz"
+	mapInput := fillParameters(t, prepare["Parameters"], input, nil)
+	item := map[string]any{"Key": key, "Size": 1234, "ETag": `"0"`}
+	mapContext := map[string]any{"Map": map[string]any{"Item": map[string]any{"Index": 0, "Value": item}}}
+	batchInput := fillParameters(t, process["ItemBatcher"].(map[string]any)["BatchInput"], mapInput, nil)
+	if batchInput["bucket"] == bucketRef {
+		batchInput["bucket"] = "my-log-bucket"
+	}
+	batch, _ := json.Marshal(map[string]any{
+		"Items":      []any{fillParameters(t, process["ItemSelector"], mapInput, mapContext)},
+		"BatchInput": batchInput,
+	})
+
+	var got contract.BackfillBatch
+	dec := json.NewDecoder(bytes.NewReader(batch))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&got); err != nil {
+		t.Fatalf("a batch as the state machine builds it, %s: %v", batch, err)
+	}
+	if err := got.BatchInput.Validate(); err != nil {
+		t.Errorf("a batch as the state machine builds it, %s: %v", batch, err)
+	}
+	if len(got.Items) != 1 || got.Items[0].Key != key || !got.BatchInput.Covers(key) || got.BatchInput.Bucket != "my-log-bucket" {
+		t.Errorf("a batch as the state machine builds it, %s, decodes to %+v: want the key %s, covered, in my-log-bucket", batch, got, key)
+	}
+}
+
+// fillParameters is what Step Functions makes of a state's Parameters,
+// ItemSelector or BatchInput for input and the context object: a field
+// whose name ends in ".$" takes the value at its path. Intrinsic
+// functions are left as written.
+func fillParameters(t *testing.T, parameters any, input, context map[string]any) map[string]any {
+	t.Helper()
+	out := map[string]any{}
+	for name, value := range parameters.(map[string]any) {
+		field, isPath := strings.CutSuffix(name, ".$")
+		if !isPath {
+			out[name] = value
+			continue
+		}
+		path := value.(string)
+		var v any
+		switch {
+		case strings.HasPrefix(path, "$$."):
+			v = lookup(t, context, strings.TrimPrefix(path, "$$."))
+		case strings.HasPrefix(path, "$."):
+			v = lookup(t, input, strings.TrimPrefix(path, "$."))
+		default:
+			v = path
+		}
+		out[field] = v
+	}
+	return out
+}
+
+// lookup follows a dotted path of field names in v.
+func lookup(t *testing.T, v map[string]any, path string) any {
+	t.Helper()
+	var cur any = v
+	for name := range strings.SplitSeq(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok || m[name] == nil {
+			t.Fatalf("no %s in %v", path, v)
+		}
+		cur = m[name]
+	}
+	return cur
 }

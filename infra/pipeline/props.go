@@ -99,11 +99,17 @@ type Props struct {
 	// RawLogExpirationDays deletes raw access logs this many days after
 	// delivery; summaries are kept. Default: 90.
 	RawLogExpirationDays int
-	// RemovalPolicy of a created log bucket. Default: RETAIN, so logs and
-	// summaries outlive the stack.
+	// RemovalPolicy of a created log bucket and of Athena's results
+	// bucket. With DESTROY, CloudFormation deletes them only once they
+	// are empty, every version included: nothing here empties them.
+	// Default: RETAIN, so logs and summaries outlive the stack.
 	RemovalPolicy awscdk.RemovalPolicy
 
-	// SummaryBucket receives the summaries. Default: the log bucket.
+	// SummaryBucket receives the summaries. With Backfill it also
+	// receives the map's results, which Step Functions writes only to a
+	// bucket in the state machine's account and region (elsewhere the
+	// execution fails with States.ResultWriterFailed): the bucket must be
+	// in the stack's. Default: the log bucket.
 	SummaryBucket awss3.IBucket
 	// SummaryPrefix starts every summary key; it must end in "/".
 	// Default: "summaries/".
@@ -175,8 +181,10 @@ type Props struct {
 	// Default: 6 hours.
 	MaxEventAge time.Duration
 
-	// AlarmTopic receives the alarms. Default: a new topic (the
-	// AlarmTopicArn output), subscribed to AlarmEmail if set.
+	// AlarmTopic receives the alarms; its policy must let
+	// cloudwatch.amazonaws.com publish (SNS's default policy does).
+	// Default: a new topic (the AlarmTopicArn output), subscribed to
+	// AlarmEmail if set, whose policy lets the account's alarms publish.
 	AlarmTopic awssns.ITopic
 	// AlarmEmail subscribes this address to the new alarm topic. Default:
 	// none, nobody is subscribed.
@@ -211,28 +219,32 @@ type Props struct {
 	// every date of the range (see the README's "The backfill state
 	// machine"). It costs nothing while unused. At list prices (us-east-1,
 	// 2026), a year of logs from two load balancer nodes (210,000 files)
-	// costs about $2 per run: Lambda $0.85 (0.3 s a file at 1 GB), summary
-	// PUTs $1.15, GETs $0.08, Express children under $0.10, the Standard
-	// parent's transitions ($25 per million, about 200 here) $0.01.
+	// costs about $2.20 per run: Lambda $0.84 (0.3 s a file at 1 GB),
+	// summary PUTs $1.05, GETs $0.17 (of the logs, and of the summaries
+	// for the rollups), Express children $0.07, the Standard parent's
+	// transitions ($25 per million, a few hundred here) $0.01.
 	// Default: false, no state machine.
 	Backfill bool
 	// BackfillConcurrency is how many batches run at once, each one
 	// invocation of the function, 1 to 10,000 (the Distributed Map's
 	// most). They share the account's Lambda concurrency (1,000 by
-	// default) with the live pipeline, and ReservedConcurrency caps them
-	// too (a throttled batch waits and retries). At 0.3 s a file, 100
-	// process about 330 files a second: a year of logs from two nodes in
-	// about 11 minutes. Default: 100.
+	// default) with the live pipeline (a throttled batch waits and
+	// retries, 8 times at most), and may not exceed ReservedConcurrency
+	// when that is set. At 0.3 s a file, 100 process about 330 files a
+	// second: a year of logs from two nodes in about 11 minutes.
+	// Default: 100.
 	BackfillConcurrency int
 	// BackfillToleratedFailurePercent is the share of listed files, 0 to
 	// 100, whose batches may fail (after their retries) before the
 	// Distributed Map stops and the execution fails; a failed batch
-	// counts all its files. Either way the rollups of the range are
-	// rebuilt from what succeeded, and the failed batches are listed in
-	// the summary bucket under backfill/. Default: 0: any failure fails
-	// the execution, so that it shows and can be redriven; a tolerated
-	// failure leaves an execution that succeeded, whose failed files must
-	// be reprocessed by hand.
+	// counts all its files. Within the tolerance, the rollups of the
+	// range are then rebuilt from what succeeded; beyond it, the execution
+	// fails before the rollups, so that a redrive reruns the failed
+	// batches and then rolls up. Either way the failed batches are listed
+	// in the summary bucket under backfill/<map run id>/. Default: 0: any
+	// failure fails the execution, so that it shows and can be redriven;
+	// a tolerated failure leaves an execution that succeeded, whose
+	// failed files must be reprocessed by hand.
 	BackfillToleratedFailurePercent int
 }
 
