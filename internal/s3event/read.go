@@ -54,8 +54,7 @@ func Read(r io.Reader) ([]events.S3EventRecord, error) {
 		}
 		return recs, err
 	}
-	var all []events.S3EventRecord
-	sweeps := 0
+	var g gathered
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(nil, 16<<20) // a record of a large event, on one line
 	for n := 1; sc.Scan(); n++ {
@@ -63,25 +62,14 @@ func Read(r io.Reader) ([]events.S3EventRecord, error) {
 		if len(line) == 0 {
 			continue
 		}
-		recs, err := records(line)
-		if err != nil {
+		if err := g.add(line); err != nil {
 			return nil, fmt.Errorf("line %d: %w", n, err)
 		}
-		if recs == nil {
-			sweeps++
-		}
-		all = append(all, recs...)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
-	switch {
-	case all == nil && sweeps > 0:
-		return nil, fmt.Errorf("%w (%d of them)", errOnlySweeps, sweeps)
-	case all == nil:
-		return nil, errors.New("no S3 event records")
-	}
-	return all, nil
+	return g.records()
 }
 
 // readArray returns the records of a JSON array of documents, as a
@@ -91,25 +79,42 @@ func readArray(data []byte) ([]events.S3EventRecord, error) {
 	if err := json.Unmarshal(data, &docs); err != nil {
 		return nil, err
 	}
-	var all []events.S3EventRecord
-	sweeps := 0
+	var g gathered
 	for i, doc := range docs {
-		recs, err := records(doc)
-		if err != nil {
+		if err := g.add(doc); err != nil {
 			return nil, fmt.Errorf("element %d: %w", i, err)
 		}
-		if recs == nil {
-			sweeps++
-		}
-		all = append(all, recs...)
 	}
+	return g.records()
+}
+
+// gathered holds the records of the documents of one file so far.
+type gathered struct {
+	all    []events.S3EventRecord
+	sweeps int // documents without records: rollup sweeps, mostly
+}
+
+func (g *gathered) add(doc []byte) error {
+	recs, err := records(doc)
+	if err != nil {
+		return err
+	}
+	if recs == nil {
+		g.sweeps++
+	}
+	g.all = append(g.all, recs...)
+	return nil
+}
+
+// records is what the file gave, or why it gave nothing.
+func (g *gathered) records() ([]events.S3EventRecord, error) {
 	switch {
-	case all == nil && sweeps > 0:
-		return nil, fmt.Errorf("%w (%d of them)", errOnlySweeps, sweeps)
-	case all == nil:
+	case g.all == nil && g.sweeps > 0:
+		return nil, fmt.Errorf("%w (%d of them)", errOnlySweeps, g.sweeps)
+	case g.all == nil:
 		return nil, errors.New("no S3 event records")
 	}
-	return all, nil
+	return g.all, nil
 }
 
 // errOnlySweeps is the error for a failure record that holds rollup sweeps
