@@ -421,8 +421,7 @@ func (w *backfillWatch) watch(ctx context.Context, label string) int {
 
 // display is the progress display for the execution desc describes.
 func (w *backfillWatch) display(label string, desc *sfn.DescribeExecutionOutput) *progress.Display {
-	e := w.e
-	opts := progress.Options{Out: e.stderr, Label: label, Unit: "listed keys", Failed: "in failed batches", Terminal: e.terminal, Now: w.clock.Now,
+	opts := progress.Options{Label: label, Unit: "listed keys", Failed: "in failed batches", Now: w.clock.Now,
 		Start: aws.ToTime(desc.StartDate)}
 	if w.redriving {
 		opts.Start = aws.ToTime(desc.RedriveDate)
@@ -430,10 +429,7 @@ func (w *backfillWatch) display(label string, desc *sfn.DescribeExecutionOutput)
 	if opts.Start.IsZero() || opts.Start.After(w.clock.Now()) {
 		opts.Start = w.clock.Now() // a clock that differs from AWS's
 	}
-	if e.terminal {
-		opts.Width, _ = progress.Terminal(e.stderr)
-	}
-	return progress.New(opts)
+	return w.e.progress(opts)
 }
 
 // poll1 describes the execution and its map run once.

@@ -144,7 +144,7 @@ func (e *env) process(o *processOpts, targets []string) int {
 	run := &processRun{
 		store:   store,
 		p:       &process.Processor{Store: store, Config: cfg},
-		display: e.progress("pmdp process", "objects"),
+		display: e.progress(progress.Options{Label: "pmdp process", Unit: "objects"}),
 		touched: map[string][]string{},
 	}
 	run.stdout, run.stderr = run.display.Above(e.stdout), run.display.Above(e.stderr)
@@ -188,9 +188,10 @@ func (e *env) process(o *processOpts, targets []string) int {
 }
 
 // progress returns a display of a run's progress on standard error: a
-// live line when it is a terminal, plain lines otherwise.
-func (e *env) progress(label, unit string) *progress.Display {
-	opts := progress.Options{Out: e.stderr, Label: label, Unit: unit, Terminal: e.terminal}
+// live line when it is a terminal, plain lines otherwise. It sets opts'
+// Out, Terminal and Width.
+func (e *env) progress(opts progress.Options) *progress.Display {
+	opts.Out, opts.Terminal = e.stderr, e.terminal
 	if e.terminal {
 		opts.Width, _ = progress.Terminal(e.stderr)
 	}
