@@ -331,7 +331,7 @@ func (pl *Pipeline) childWorkflowPolicy(scope constructs.Construct, role awsiam.
 	cdknag.NagSuppressions_AddResourceSuppressions(policy, &[]*cdknag.NagPackSuppression{{
 		Id:        jsii.String("AwsSolutions-IAM5"),
 		Reason:    jsii.String("A Distributed Map's child workflows are executions of its own state machine, whose names Step Functions chooses."),
-		AppliesTo: &[]any{"Resource::" + nagText(stack.Resolve(children)), "Resource::" + nagText(stack.Resolve(mapRuns))},
+		AppliesTo: &[]any{nagResource(stack, children, ""), nagResource(stack, mapRuns, "")},
 	}}, jsii.Bool(true))
 }
 
@@ -348,32 +348,6 @@ func (pl *Pipeline) explainBackfillFindings() {
 			"Resource::*",
 		},
 	}}, jsii.Bool(true))
-}
-
-// nagText writes a resolved value the way cdk-nag names it in findings:
-// references as <AWS::AccountId> or <LogicalId.Attribute>, joins
-// concatenated.
-func nagText(v any) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case map[string]any:
-		if r, ok := v["Ref"]; ok {
-			return fmt.Sprintf("<%v>", r)
-		}
-		if ga, ok := v["Fn::GetAtt"].([]any); ok && len(ga) == 2 {
-			return fmt.Sprintf("<%v.%v>", ga[0], ga[1])
-		}
-		if j, ok := v["Fn::Join"].([]any); ok && len(j) == 2 {
-			var parts []string
-			for _, p := range j[1].([]any) {
-				parts = append(parts, nagText(p))
-			}
-			return strings.Join(parts, fmt.Sprint(j[0]))
-		}
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 // retryLambda retries a function invocation that was throttled, at length

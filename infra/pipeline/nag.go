@@ -1,7 +1,9 @@
 package pipeline
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -49,17 +51,37 @@ func suppress(resource constructs.IConstruct, rule, reason string) {
 
 // nagResource writes a resource ARN with suffix the way cdk-nag names it
 // in findings: <LogicalId.Arn> for a resource of this stack, the ARN
-// itself for an imported one.
+// itself for an imported one, tokens such as <AWS::AccountId> in place.
 func nagResource(stack awscdk.Stack, arn *string, suffix string) string {
-	switch v := stack.Resolve(arn).(type) {
+	return "Resource::" + nagText(stack.Resolve(arn)) + suffix
+}
+
+// nagText writes a resolved value the way cdk-nag names it in findings:
+// references as <AWS::AccountId> or <LogicalId.Attribute>, joins
+// concatenated.
+func nagText(v any) string {
+	switch v := v.(type) {
 	case string:
-		return "Resource::" + v + suffix
+		return v
 	case map[string]any:
+		if r, ok := v["Ref"]; ok {
+			return fmt.Sprintf("<%v>", r)
+		}
 		if ga, ok := v["Fn::GetAtt"].([]any); ok && len(ga) == 2 {
-			return fmt.Sprintf("Resource::<%v.%v>%s", ga[0], ga[1], suffix)
+			return fmt.Sprintf("<%v.%v>", ga[0], ga[1])
+		}
+		if j, ok := v["Fn::Join"].([]any); ok && len(j) == 2 {
+			if joined, ok := j[1].([]any); ok {
+				var parts []string
+				for _, p := range joined {
+					parts = append(parts, nagText(p))
+				}
+				return strings.Join(parts, fmt.Sprint(j[0]))
+			}
 		}
 	}
-	return "Resource::" + *arn + suffix
+	b, _ := json.Marshal(v)
+	return string(b)
 }
 
 // suppressNotificationHandler explains the findings on the function CDK
