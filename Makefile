@@ -52,7 +52,8 @@ FUZZ_TARGETS := \
 	./internal/hll:FuzzUnmarshalBinary \
 	./internal/contract:FuzzParseGroupBy \
 	./internal/contract:FuzzParseFilter \
-	./internal/contract:FuzzBackfillRange
+	./internal/contract:FuzzBackfillRange \
+	./internal/s3event:FuzzRead
 
 .PHONY: all test fmt-check vet unit infra-test fuzz lint bench build lambda tools local e2e synth bootstrap deploy diff destroy clean distclean
 
