@@ -143,18 +143,18 @@ func Start(ctx context.Context, cfg Config) (_ *Pipeline, err error) {
 		}
 	}()
 
-	s3Port, err := freePort()
+	s3Port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
 	p.S3Endpoint = "http://127.0.0.1:" + s3Port
 
 	// 1. The emulator, running the function against the local S3.
-	apiPort, err := freePort()
+	apiPort, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
-	rtPort, err := freePort()
+	rtPort, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +183,7 @@ func Start(ctx context.Context, cfg Config) (_ *Pipeline, err error) {
 		"--runtime-api-address", "127.0.0.1:"+rtPort, cfg.Bootstrap); err != nil {
 		return nil, err
 	}
-	if err := waitListening(ctx, "127.0.0.1:"+apiPort); err != nil {
+	if err := WaitListening(ctx, "127.0.0.1:"+apiPort); err != nil {
 		return nil, fmt.Errorf("the Lambda emulator did not start: %w", err)
 	}
 	p.EmulatorPID = p.procs[len(p.procs)-1].Process.Pid
@@ -231,22 +231,16 @@ func Start(ctx context.Context, cfg Config) (_ *Pipeline, err error) {
 	if err := p.spawn(cfg, os.Environ(), cfg.VersityGW, append(gw, s3Dir)...); err != nil {
 		return nil, err
 	}
-	if err := waitListening(ctx, "127.0.0.1:"+s3Port); err != nil {
+	if err := WaitListening(ctx, "127.0.0.1:"+s3Port); err != nil {
 		return nil, fmt.Errorf("versitygw did not start: %w", err)
 	}
-	p.S3 = s3.New(s3.Options{
-		BaseEndpoint: aws.String(p.S3Endpoint), UsePathStyle: true, Region: Region,
-		Credentials: credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""),
-	})
+	p.S3 = Client(p.S3Endpoint)
 	if _, err := p.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(Bucket)}); err != nil && !alreadyOwned(err) {
 		return nil, fmt.Errorf("creating bucket %s: %w", Bucket, err)
 	}
 	if cfg.Versioned {
-		if _, err := p.S3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{
-			Bucket:                  aws.String(Bucket),
-			VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled},
-		}); err != nil {
-			return nil, fmt.Errorf("enabling versioning on bucket %s: %w", Bucket, err)
+		if err := EnableVersioning(ctx, p.S3, Bucket); err != nil {
+			return nil, err
 		}
 	}
 
@@ -417,7 +411,31 @@ func (p *Pipeline) Put(ctx context.Context, key string, body []byte) error {
 	return err
 }
 
-func freePort() (string, error) {
+// Client is an S3 client for the versitygw at endpoint (http://host:port),
+// with the local credentials.
+func Client(endpoint string) *s3.Client {
+	return s3.New(s3.Options{
+		BaseEndpoint: aws.String(endpoint), UsePathStyle: true, Region: Region,
+		Credentials: credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""),
+	})
+}
+
+// EnableVersioning turns versioning on for bucket, as the stack does for
+// the buckets it creates.
+func EnableVersioning(ctx context.Context, client *s3.Client, bucket string) error {
+	_, err := client.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{
+		Bucket:                  aws.String(bucket),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled},
+	})
+	if err != nil {
+		return fmt.Errorf("enabling versioning on bucket %s: %w", bucket, err)
+	}
+	return nil
+}
+
+// FreePort returns a loopback port no one listens on, for a server
+// started next.
+func FreePort() (string, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
@@ -427,7 +445,9 @@ func freePort() (string, error) {
 	return port, err
 }
 
-func waitListening(ctx context.Context, addr string) error {
+// WaitListening returns once something accepts connections on addr, or
+// fails after 30 s.
+func WaitListening(ctx context.Context, addr string) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	for {

@@ -1,24 +1,24 @@
 package localtest
 
 import (
-	"net"
+	"context"
 	"os"
 	"os/exec"
 	"syscall"
 	"testing"
-	"time"
+
+	"github.com/pmdp/pmdp/internal/local"
 )
 
 // freeAddr returns a loopback address no one listens on, for a server
 // started next.
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := local.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return "127.0.0.1:" + port
 }
 
 // serve starts cmd, a server that will listen on addr, in a process group
@@ -39,16 +39,8 @@ func serve(t testing.TB, name string, cmd *exec.Cmd, addr string) {
 			t.Logf("%s's output:\n%s", name, output)
 		}
 	})
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not listen on %s: %v", name, addr, err)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err := local.WaitListening(context.Background(), addr); err != nil {
+		t.Fatalf("%s did not start: %v", name, err)
 	}
 }
 

@@ -7,9 +7,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/pmdp/pmdp/internal/local"
 )
@@ -49,10 +47,7 @@ func versityGW(t testing.TB, versioned bool, buckets []string) *s3.Client {
 		t.Fatal(err)
 	}
 	serve(t, "versitygw", cmd, addr)
-	client := s3.New(s3.Options{
-		BaseEndpoint: aws.String("http://" + addr), UsePathStyle: true, Region: local.Region,
-		Credentials: credentials.NewStaticCredentialsProvider(local.AccessKey, local.SecretKey, ""),
-	})
+	client := local.Client("http://" + addr)
 	ctx := context.Background()
 	for _, b := range buckets {
 		if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
@@ -61,11 +56,8 @@ func versityGW(t testing.TB, versioned bool, buckets []string) *s3.Client {
 		if !versioned {
 			continue
 		}
-		if _, err := client.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{
-			Bucket:                  aws.String(b),
-			VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled},
-		}); err != nil {
-			t.Fatalf("enabling versioning on bucket %s: %v", b, err)
+		if err := local.EnableVersioning(ctx, client, b); err != nil {
+			t.Fatal(err)
 		}
 	}
 	return client
