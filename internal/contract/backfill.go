@@ -150,8 +150,13 @@ func (b BackfillBatchInput) Validate() error {
 // from From to To. A key without such a folder is not covered.
 func (b BackfillBatchInput) Covers(key string) bool {
 	date, ok := KeyDate(key)
+	return ok && b.InRange(date)
+}
+
+// InRange reports whether date, YYYY-MM-DD, is from From to To.
+func (b BackfillBatchInput) InRange(date string) bool {
 	// YYYY-MM-DD strings order as the dates do.
-	return ok && date >= b.From && date <= b.To
+	return date >= b.From && date <= b.To
 }
 
 // KeyDate returns the date, YYYY-MM-DD, of the yyyy/mm/dd/ folder that

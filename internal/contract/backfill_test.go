@@ -194,6 +194,11 @@ func TestBackfillBatchInput(t *testing.T) {
 			t.Errorf("Covers(%q) = %v, want %v", tt.key, got, tt.want)
 		}
 	}
+	for date, want := range map[string]bool{"2025-03-06": false, "2025-03-07": true, "2025-03-09": true, "2025-03-10": false, "2024-12-31": false} {
+		if got := good.InRange(date); got != want {
+			t.Errorf("InRange(%q) = %v, want %v", date, got, want)
+		}
+	}
 }
 
 func TestBackfillBatchJSON(t *testing.T) {

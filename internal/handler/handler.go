@@ -169,7 +169,7 @@ func (h *Handler) backfill(ctx context.Context, items []contract.BackfillItem, i
 		}
 		rep, err := h.processOne(ctx, in.Bucket, it.Key)
 		if err == nil {
-			if err = h.rollUpAtOnce(ctx, in.Bucket, outside(rep.Dates, in.From, in.To)); err != nil {
+			if err = h.rollUpAtOnce(ctx, in.Bucket, outside(rep.Dates, in)); err != nil {
 				err = fmt.Errorf("%s/%s: rolling up its dates outside %s to %s: %w", in.Bucket, it.Key, in.From, in.To, err)
 			}
 		}
@@ -191,12 +191,11 @@ func (h *Handler) backfill(ctx context.Context, items []contract.BackfillItem, i
 	return res, nil
 }
 
-// outside returns the dates not from first to last.
-func outside(dates []string, first, last string) []string {
+// outside returns the dates of dates that lie outside in's range.
+func outside(dates []string, in contract.BackfillBatchInput) []string {
 	var out []string
 	for _, d := range dates {
-		// YYYY-MM-DD strings order as the dates do.
-		if d < first || d > last {
+		if !in.InRange(d) {
 			out = append(out, d)
 		}
 	}
