@@ -49,6 +49,9 @@ func checkDimension(name string) error {
 	switch {
 	case isQuery && param == "":
 		return fmt.Errorf("dimension %q: missing parameter name after %q", name, QueryPrefix)
+	case isQuery && strings.Contains(param, ","):
+		// A group-by list could not name it: commas separate dimensions.
+		return fmt.Errorf("dimension %q: a parameter name with a comma cannot be grouped by", name)
 	case !isQuery && !slices.Contains(Dimensions, name):
 		return fmt.Errorf("unknown dimension %q (want %s)", name, oneOf(append(Dimensions[:len(Dimensions):len(Dimensions)], QueryPrefix+"NAME")))
 	}

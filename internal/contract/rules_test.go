@@ -60,6 +60,7 @@ func TestParseFilter(t *testing.T) {
 		{"no dimension", "=redirect", nil, []string{`clause "=redirect": no dimension before =`}},
 		{"unknown dimension", "colour=red", nil, []string{`clause "colour=red": unknown dimension "colour" (want date, hour,`}},
 		{"query without a name", "query:=x", nil, []string{`clause "query:=x": dimension "query:": missing parameter name`}},
+		{"query name with a comma", "query:a,b=x", nil, []string{`clause "query:a,b=x": dimension "query:a,b": a parameter name with a comma cannot be grouped by`}},
 		{"empty value", "status=", nil, []string{`clause "status=": empty value, but status is never empty (it is - when absent)`}},
 		{"one empty value", "method=GET|", nil, []string{`clause "method=GET|": empty value`}},
 		{"bot neither yes nor no", "bot=maybe", nil, []string{`clause "bot=maybe": bot is yes or no, not "maybe"`}},
